@@ -1,0 +1,64 @@
+# Attune: `make run` serves the app with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev lint format migrate seed lock bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Installs are pinned: requirements.lock for running, requirements-dev.lock adds the tools.
+$(VENV)/.installed: requirements.lock $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Serves on http://$(HOST):$(PORT) with the background worker beside it; Ctrl-C stops both.
+run: seed
+	@echo "Attune on http://$(HOST):$(PORT)/ (demo: alex@demo.attune / attune-demo-2026)"
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Uses DATABASE_URL when set (PostgreSQL), SQLite otherwise. Browser tests need Chromium at
+# /usr/bin/chromium; as root this installs Debian's package when it is missing.
+test: install-dev
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && apt-get install -y -q chromium; fi
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-resolves the pins from pyproject.toml in a scratch environment.
+lock:
+	rm -rf /tmp/attune-lock && $(PYTHON) -m venv /tmp/attune-lock
+	/tmp/attune-lock/bin/pip install --quiet --disable-pip-version-check .
+	/tmp/attune-lock/bin/pip freeze --exclude attune > requirements.lock
+	/tmp/attune-lock/bin/pip install --quiet --disable-pip-version-check ".[dev]"
+	/tmp/attune-lock/bin/pip freeze --exclude attune > requirements-dev.lock
+	rm -rf /tmp/attune-lock build *.egg-info
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

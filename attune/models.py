@@ -1,0 +1,114 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from attune.timezones import validate_timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An Attune account: a partner or a therapist, who signs in with their e-mail address."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", "Partner"
+        THERAPIST = "therapist", "Therapist"
+
+    email = models.EmailField("e-mail address", unique=True)
+    display_name = models.CharField(
+        max_length=60, help_text="How your partner sees you in Attune, e.g. your first name."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARTNER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        constraints = [
+            # Addresses differ in case only by accident; one person, one account.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.kind == self.Kind.THERAPIST
+
+
+class Couple(models.Model):
+    """Two partners linked in Attune. Ended couples are kept; each member then sees only
+    their own entries."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Couple {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class Membership(models.Model):
+    """A user's place in a couple. The database keeps a couple at two seats and a user in at
+    most one active couple, so two crossing invitations accepted at once cannot both win."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    seat = models.PositiveSmallIntegerField()
+    joined_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seat__in=(1, 2)), name="membership_two_seats"
+            ),
+            models.UniqueConstraint(fields=["couple", "seat"], name="membership_seat_unique"),
+            models.UniqueConstraint(fields=["couple", "user"], name="membership_once_per_couple"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="membership_one_active_couple",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.couple}"

@@ -1,0 +1,29 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from attune.models import User
+
+TEST_PASSWORD = "a-long-test-passphrase-42"  # noqa: S105
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A partner with a verified primary e-mail address, ready to log in."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    display_name = factory.Faker("first_name")
+    time_zone = "Europe/Berlin"
+    password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create: bool, extracted: bool | None, **kwargs) -> None:
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class TherapistFactory(UserFactory):
+    kind = User.Kind.THERAPIST
+    display_name = factory.Sequence(lambda n: f"Dr. Therapist {n}")
