@@ -6,6 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 
+def loads_user_itself(view: Callable) -> Callable:
+    """Mark a view that authenticates on its own (see attune.auth.session_user), so no
+    middleware spends a query on request.user before it runs."""
+    view.loads_user_itself = True
+    return view
+
+
 class UserTimezoneMiddleware:
     """Show every time in the signed-in user's own time zone; storage stays in UTC."""
 
@@ -13,15 +20,20 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view_func: Callable, *args) -> None:
+        if getattr(view_func, "loads_user_itself", False):
+            return
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -128,6 +128,12 @@ TASKS = {
     }
 }
 
+# --- Check-ins ------------------------------------------------------------------------------
+# A check-in is its author's "current" state until they check in again or it is this old.
+CHECKIN_CURRENT_HOURS = env_int("CHECKIN_CURRENT_HOURS", 3)
+# How often an open timeline asks for news (only while the tab is visible).
+TIMELINE_POLL_SECONDS = env_int("TIMELINE_POLL_SECONDS", 10)
+
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,15 +1,234 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The shared timeline.
 
-from attune.selectors import couple_for_user
+Live updates use polling, not server-sent events: an open SSE stream would hold a gunicorn
+worker per open page, while a poll is a stream of short requests that any proxy and worker
+class handles. The poll runs every TIMELINE_POLL_SECONDS (10 s), only while the tab is
+visible, and answers "nothing new" with an empty 204 in two queries (session, then the user
+loaded together with a has-news flag).
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from attune.auth import session_user
+from attune.middleware import loads_user_itself
+from attune.models import User
+from attune.selectors import CoupleView, couple_for_user
+from checkins.forms import AnswerForm, CheckInForm
+from checkins.models import CheckIn
+from checkins.selectors import (
+    Cursor,
+    LiveCursor,
+    checkins_visible_to,
+    live_cursor,
+    mark_for_viewer,
+    timeline_news,
+    timeline_page,
+    two_lane_pictures,
+    users_with_news,
+)
+from checkins.services import answer_give, checkin_delete, checkin_record
+from checkins.timeline import (
+    cursor_decode,
+    cursor_encode,
+    day_label,
+    group_by_day,
+    live_cursor_decode,
+)
+
+TEMPLATE = "checkins/timeline.html"
+
+
+def _parse_day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _days(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) -> list[dict]:
+    """Entries grouped into labelled days of the viewer's calendar."""
+    mark_for_viewer(
+        entries, viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
+    )
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    return [
+        {"date": day.date, "label": day_label(day.date, today), "entries": day.entries}
+        for day in group_by_day(entries, tz)
+    ]
+
+
+def _pictures(viewer: User, couple_view: CoupleView | None) -> list:
+    return two_lane_pictures(
+        viewer=viewer,
+        partner=couple_view.partner if couple_view else None,
+        now=timezone.now(),
+        tz=timezone.get_current_timezone(),
+    )
+
+
+def _live_context(viewer: User, top_day: date | None) -> dict:
+    return {
+        "live": live_cursor(viewer=viewer),
+        "top_day": top_day,
+        "poll_seconds": settings.TIMELINE_POLL_SECONDS,
+    }
+
+
+def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict:
+    """What changed since the client's cursor: new entries sorted into the client's days,
+    entries with new answers to replace, a fresh picture and the next cursor."""
+    couple_view = couple_for_user(user=viewer)
+    news = timeline_news(viewer=viewer, since=since)
+    fresh = [e for e in news if e.pk > since.checkin]
+    changed = [e for e in news if e.pk <= since.checkin]
+    days = _days(fresh, viewer, couple_view)
+    mark_for_viewer(
+        changed, viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
+    )
+    new_days = [d for d in days if top_day is None or d["date"] > top_day]
+    known_days = [d for d in days if top_day is not None and d["date"] <= top_day]
+    newest_day = max([d["date"] for d in days] + ([top_day] if top_day else []), default=None)
+    return {
+        "couple_view": couple_view,
+        "new_days": new_days,
+        "known_days": known_days,
+        "changed": changed,
+        "pictures": _pictures(viewer, couple_view),
+        **_live_context(viewer, newest_day),
+    }
+
+
+def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> dict:
+    couple_view = couple_for_user(user=viewer)
+    page = timeline_page(viewer=viewer, before=before)
+    days = _days(page.entries, viewer, couple_view)
+    return {
+        "couple_view": couple_view,
+        "days": days,
+        "older": cursor_encode(page.older) if page.older else None,
+        "last_day": days[-1]["date"] if days else None,
+        "form": form,
+        "is_first_page": before is None,
+        "pictures": _pictures(viewer, couple_view),
+        **_live_context(viewer, days[0]["date"] if days and before is None else None),
+    }
 
 
 @login_required
 @require_GET
 def timeline(request: HttpRequest) -> HttpResponse:
-    """The shared timeline: the partner's own view of their couple."""
-    return render(
-        request, "checkins/timeline.html", {"couple_view": couple_for_user(user=request.user)}
+    """The shared timeline; with `before`, the next older page (a partial for htmx)."""
+    before = cursor_decode(request.GET.get("before", ""))
+    if request.htmx and before is not None:
+        # Infinite scroll: a day already on the page continues in its own list.
+        couple_view = couple_for_user(user=request.user)
+        page = timeline_page(viewer=request.user, before=before)
+        days = _days(page.entries, request.user, couple_view)
+        continued = _parse_day(request.GET.get("day"))
+        head = days[0] if days and days[0]["date"] == continued else None
+        context = {
+            "continued": head,
+            "days": days[1:] if head else days,
+            "older": cursor_encode(page.older) if page.older else None,
+            "last_day": days[-1]["date"] if days else None,
+        }
+        return render(request, f"{TEMPLATE}#older_page", context)
+    context = _page_context(request.user, before=before, form=CheckInForm())
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def checkin_create(request: HttpRequest) -> HttpResponse:
+    """Post a check-in. htmx gets a fresh form plus the news since its cursor; without
+    JavaScript the browser is redirected back to the timeline."""
+    viewer = request.user
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        try:
+            checkin_record(author=viewer, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.is_valid():
+        if not request.htmx:
+            messages.success(request, "Checked in. Your partner will see it on your timeline.")
+            return redirect("checkins:timeline")
+        since = live_cursor_decode(request.POST.get("checkin"), request.POST.get("answer"))
+        since = since or LiveCursor(checkin=0, answer=0)
+        context = _news_context(viewer, since, _parse_day(request.POST.get("top")))
+        context.update(form=CheckInForm(), oob=True)
+        return render(request, f"{TEMPLATE}#checkin_response", context)
+    if request.htmx:
+        context = {"form": form, "couple_view": couple_for_user(user=viewer)}
+        return render(request, f"{TEMPLATE}#checkin_form", context)
+    # Without JavaScript, the whole page again with the messages by the fields.
+    return render(request, TEMPLATE, _page_context(viewer, before=None, form=form))
+
+
+@loads_user_itself
+@require_GET
+def poll(request: HttpRequest) -> HttpResponse:
+    """Anything new on the timeline since the client's cursor? 204 when not."""
+    since = live_cursor_decode(request.GET.get("checkin"), request.GET.get("answer"))
+    if since is None:
+        return HttpResponseBadRequest("A poll needs the checkin and answer cursor.")
+    viewer = session_user(request, queryset=users_with_news(since=since))
+    if viewer is None:
+        return HttpResponseClientRedirect(reverse("account_login"))
+    if not viewer.has_news:
+        return HttpResponse(status=204)
+    with timezone.override(viewer.time_zone):
+        context = _news_context(viewer, since, _parse_day(request.GET.get("top")))
+        context["oob"] = True
+        return render(request, f"{TEMPLATE}#news", context)
+
+
+@login_required
+@require_POST
+def checkin_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one's own check-in; the partner's are not found (404)."""
+    own = checkins_visible_to(viewer=request.user).filter(author=request.user)
+    checkin_delete(actor=request.user, checkin=get_object_or_404(own, pk=pk))
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, "Check-in deleted.")
+    return redirect("checkins:timeline")
+
+
+@login_required
+@require_POST
+def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer a partner's check-in with one tap."""
+    viewer = request.user
+    checkin = get_object_or_404(checkins_visible_to(viewer=viewer), pk=pk)
+    form = AnswerForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = "Choose one of the answers."
+    else:
+        try:
+            answer_give(author=viewer, checkin=checkin, kind=form.cleaned_data["kind"])
+        except ValidationError as exc:
+            error = exc.messages[0]
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("checkins:timeline")
+    entry = checkins_visible_to(viewer=viewer).get(pk=pk)
+    couple_view = couple_for_user(user=viewer)
+    mark_for_viewer(
+        [entry], viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
     )
+    return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})

@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from checkins.models import BODY_CUES, STATE_DESCRIPTIONS, STRESSORS, Answer, CheckIn, State
+
+# A check-in may be set back to catch up on a moment that passed, but not further than this.
+BACKDATE_LIMIT = timedelta(hours=24)
+
+
+class StateRadioSelect(forms.RadioSelect):
+    """Big state buttons, each with its plain-language description."""
+
+    template_name = "checkins/widgets/state_select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for _group, options, _index in context["widget"]["optgroups"]:
+            for option in options:
+                option["description"] = STATE_DESCRIPTIONS.get(State(option["value"]), "")
+        return context
+
+
+class CheckInForm(forms.ModelForm):
+    state = forms.ChoiceField(
+        label="How is your body right now?",
+        choices=State.choices,
+        widget=StateRadioSelect,
+        error_messages={"required": "Choose the state that fits you best right now."},
+    )
+    intensity = forms.TypedChoiceField(
+        label="How strong is it?",
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        initial=3,
+        widget=forms.RadioSelect(attrs={"class": "scale"}),
+        help_text="1 is barely there, 5 is as strong as it gets.",
+        error_messages={"invalid_choice": "Choose an intensity from 1 to 5."},
+    )
+    body_cues = forms.MultipleChoiceField(
+        label="What do you notice in your body?",
+        choices=list(BODY_CUES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+    )
+    stressors = forms.MultipleChoiceField(
+        label="What is weighing on you?",
+        choices=list(STRESSORS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+    )
+    occurred_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for now. You can set it back up to 24 hours.",
+    )
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "state",
+            "intensity",
+            "need",
+            "body_cues",
+            "stressors",
+            "note",
+            "note_visibility",
+            "occurred_at",
+        ]
+        labels = {
+            "need": "What do you need?",
+            "note": "A note",
+            "note_visibility": "Who sees the note?",
+        }
+        help_texts = {"note": "Up to 1,000 characters."}
+        widgets = {
+            "need": forms.RadioSelect(attrs={"class": "chips"}),
+            "note": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+            "note_visibility": forms.RadioSelect(attrs={"class": "chips"}),
+        }
+        error_messages = {
+            "note": {"max_length": "Keep the note to 1,000 characters (it has %(show_value)d)."},
+        }
+
+    def clean_occurred_at(self):
+        when = self.cleaned_data.get("occurred_at")
+        if when is None:
+            return timezone.now()
+        now = timezone.now()
+        if when > now + timedelta(minutes=1):
+            raise forms.ValidationError("A check-in can't be in the future.")
+        if when < now - BACKDATE_LIMIT:
+            raise forms.ValidationError("A check-in can be set back at most 24 hours.")
+        return when
+
+
+class AnswerForm(forms.Form):
+    kind = forms.ChoiceField(choices=Answer.Kind.choices)

@@ -1,0 +1,116 @@
+"""The two-lane picture (you above, your partner below) as pure geometry.
+
+A check-in colours its author's lane from its time until the author's next check-in, until it
+ages out (it stops being "current"), or until now, whichever comes first.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from checkins.models import State
+
+LANE_STATES = [State.REGULATED, State.ACTIVATED, State.SHUTDOWN]
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float  # 0..1 across the window
+    width: float
+    state: str
+    intensity: int
+    at: datetime
+
+
+# The picture's coordinate system: a 1000 x 300 viewBox with two lanes of 100 units, each
+# with its name above it, and the time axis labels at the bottom.
+WIDTH = 1000
+HEIGHT = 300
+LANE_HEIGHT = 100
+LANE_TOPS = (40, 172)
+
+
+@dataclass(frozen=True)
+class Rect:
+    """One segment drawn in its lane: intensity sets the bar's height."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    state: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    label: str
+    top: int
+    segments: list[Segment]
+    counts: dict[str, int]
+
+    @property
+    def height(self) -> int:
+        return LANE_HEIGHT
+
+    @property
+    def rects(self) -> list[Rect]:
+        bottom = self.top + LANE_HEIGHT
+        rects = []
+        for seg in self.segments:
+            height = LANE_HEIGHT * seg.intensity / 5
+            rects.append(
+                Rect(
+                    x=round(seg.x * WIDTH, 2),
+                    y=round(bottom - height, 2),
+                    width=max(round(seg.width * WIDTH, 2), 2.0),
+                    height=round(height, 2),
+                    state=seg.state,
+                )
+            )
+        return rects
+
+
+def lane_segments(
+    checkins: list, *, start: datetime, end: datetime, now: datetime, max_age: timedelta
+) -> list[Segment]:
+    """Segments for one author's check-ins (oldest first) inside [start, end)."""
+    span = (end - start).total_seconds()
+    segments = []
+    for index, checkin in enumerate(checkins):
+        limits = [checkin.occurred_at + max_age, now, end]
+        if index + 1 < len(checkins):
+            limits.append(checkins[index + 1].occurred_at)
+        seg_start = max(checkin.occurred_at, start)
+        seg_end = min(limits)
+        if seg_end <= seg_start:
+            continue
+        segments.append(
+            Segment(
+                x=(seg_start - start).total_seconds() / span,
+                width=(seg_end - seg_start).total_seconds() / span,
+                state=checkin.state,
+                intensity=checkin.intensity,
+                at=checkin.occurred_at,
+            )
+        )
+    return segments
+
+
+def build_lane(
+    label: str,
+    top: int,
+    checkins: list,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    max_age: timedelta,
+) -> Lane:
+    inside = [c for c in checkins if start <= c.occurred_at < end]
+    counts = Counter(c.state for c in inside)
+    return Lane(
+        label=label,
+        top=top,
+        segments=lane_segments(checkins, start=start, end=end, now=now, max_age=max_age),
+        counts={state.value: counts.get(state.value, 0) for state in LANE_STATES},
+    )

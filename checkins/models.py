@@ -1,0 +1,147 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from attune.models import Couple
+
+
+class State(models.TextChoices):
+    REGULATED = "regulated", "Regulated"
+    ACTIVATED = "activated", "Activated"
+    SHUTDOWN = "shutdown", "Shut down"
+
+
+# Plain words shown beside each state so a new user knows which to pick.
+STATE_DESCRIPTIONS = {
+    State.REGULATED: "Calm and open. You could listen to something hard.",
+    State.ACTIVATED: "Fight or flight: urgent, anxious, louder, pushing for an answer or "
+    "for reassurance.",
+    State.SHUTDOWN: "Freeze: quiet, overwhelmed, numb, lost for words, needing distance.",
+}
+
+
+class Need(models.TextChoices):
+    CONNECT = "connect", "Connection"
+    SPACE = "space", "Space"
+    NONE = "none", "Nothing right now"
+
+
+class NoteVisibility(models.TextChoices):
+    ONLY_ME = "only_me", "Only me"
+    SHARED = "shared", "Shared with my partner"
+
+
+BODY_CUES = {
+    "racing_heart": "Racing heart",
+    "tight_chest": "Tight chest",
+    "shallow_breath": "Shallow breathing",
+    "clenched_jaw": "Clenched jaw",
+    "hot_face": "Hot face",
+    "restless": "Restless",
+    "stomach_knot": "Knot in the stomach",
+    "heavy_limbs": "Heavy limbs",
+    "numb": "Numb",
+    "tearful": "Tearful",
+}
+
+STRESSORS = {
+    "sleep": "Sleep",
+    "work": "Work",
+    "parenting": "Parenting",
+    "caregiving": "Caregiving",
+    "money": "Money",
+    "health": "Health",
+    "family": "Family",
+    "home": "Home and chores",
+    "us": "Us",
+}
+
+
+class CheckIn(models.Model):
+    """How one partner's body is at one moment, posted to the couple's shared timeline."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="checkins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    state = models.CharField(max_length=10, choices=State.choices)
+    intensity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    need = models.CharField(max_length=8, choices=Need.choices, default=Need.NONE)
+    body_cues = models.JSONField(default=list, blank=True)
+    stressors = models.JSONField(default=list, blank=True)
+    note = models.TextField(max_length=1000, blank=True)
+    note_visibility = models.CharField(
+        max_length=8, choices=NoteVisibility.choices, default=NoteVisibility.ONLY_ME
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=State.values), name="checkin_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intensity__gte=1, intensity__lte=5),
+                name="checkin_intensity_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(need__in=Need.values), name="checkin_need_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(note_visibility__in=NoteVisibility.values),
+                name="checkin_note_visibility_valid",
+            ),
+        ]
+        indexes = [
+            # Timeline pages walk a couple's entries newest first by (occurred_at, id).
+            models.Index(fields=["couple", "-occurred_at", "-id"], name="checkin_couple_timeline"),
+            # "Current" check-in of one partner; an unlinked user's own history.
+            models.Index(fields=["author", "-occurred_at", "-id"], name="checkin_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.state} {self.intensity} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state_description(self) -> str:
+        return STATE_DESCRIPTIONS[State(self.state)]
+
+    @property
+    def body_cue_labels(self) -> list[str]:
+        return [BODY_CUES[c] for c in self.body_cues if c in BODY_CUES]
+
+    @property
+    def stressor_labels(self) -> list[str]:
+        return [STRESSORS[s] for s in self.stressors if s in STRESSORS]
+
+
+class Answer(models.Model):
+    """A partner's one-tap reply to a check-in: co-regulation without a conversation."""
+
+    class Kind(models.TextChoices):
+        SEE_YOU = "see_you", "I see you"
+        TAKE_YOUR_TIME = "take_your_time", "Take your time"
+        HERE_WHEN_READY = "here_when_ready", "I'm here when you're ready"
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkin_answers"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "author"], name="answer_once_per_person"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["see_you", "take_your_time", "here_when_ready"]),
+                name="answer_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.get_kind_display()}"

@@ -1,0 +1,203 @@
+"""Reads of check-ins. Every one goes through `checkins_visible_to`, which takes the viewer.
+
+A partner sees every entry of their active couple and, always, their own entries (also those
+from a couple that has since ended). The text of an `only me` note is never loaded for anyone
+but its author: the database returns an empty string in its place.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Expression
+from django.utils import timezone
+
+from attune.models import Membership, User
+from checkins.lanes import LANE_TOPS, Lane, build_lane
+from checkins.models import Answer, CheckIn, NoteVisibility
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the timeline, newest first: entries strictly older than (at, id)."""
+
+    at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class LiveCursor:
+    """The newest check-in and answer a page has shown; anything above them is news."""
+
+    checkin: int
+    answer: int
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[CheckIn]
+    older: Cursor | None
+
+
+def _visible_to(viewer: int | Expression, via: str = "") -> Q:
+    """The one rule: the viewer's own entries, and every entry of their active couple.
+    `via` reaches check-ins through a relation (e.g. "checkin__" from an answer)."""
+    active_couples = Membership.objects.filter(user=viewer, ended_at__isnull=True).values(
+        "couple_id"
+    )
+    return Q(**{f"{via}author": viewer}) | Q(**{f"{via}couple__in": active_couples})
+
+
+def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
+    """The check-ins `viewer` may see, with authors and answers loaded and private notes of
+    others blanked in the database."""
+    return (
+        CheckIn.objects.filter(_visible_to(viewer.pk))
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.select_related("author").order_by("id"))
+        )
+        .annotate(
+            shown_note=Case(
+                When(
+                    Q(author=viewer.pk) | Q(note_visibility=NoteVisibility.SHARED), then=F("note")
+                ),
+                default=Value(""),
+                output_field=TextField(),
+            )
+        )
+        .defer("note")
+    )
+
+
+def timeline_page(*, viewer: User, before: Cursor | None = None) -> TimelinePage:
+    """One page of the viewer's timeline, newest first, by keyset on (occurred_at, id)."""
+    entries = checkins_visible_to(viewer=viewer).order_by("-occurred_at", "-id")
+    if before is not None:
+        entries = entries.filter(
+            Q(occurred_at__lt=before.at) | Q(occurred_at=before.at, id__lt=before.id)
+        )
+    rows = list(entries[: PAGE_SIZE + 1])
+    older = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        older = Cursor(at=rows[-1].occurred_at, id=rows[-1].pk)
+    return TimelinePage(entries=rows, older=older)
+
+
+def live_cursor(*, viewer: User) -> LiveCursor:
+    """The newest check-in and answer the viewer can see right now."""
+    newest = CheckIn.objects.filter(_visible_to(viewer.pk)).aggregate(
+        checkin=Max("id"), answer=Max("answers__id")
+    )
+    return LiveCursor(checkin=newest["checkin"] or 0, answer=newest["answer"] or 0)
+
+
+def users_with_news(*, since: LiveCursor) -> QuerySet[User]:
+    """Users annotated with `has_news`: whether a check-in or answer they may see is newer
+    than `since`. The poll loads the viewer through this, so "nothing new" is one query."""
+    viewer = OuterRef("pk")
+    new_checkins = CheckIn.objects.filter(_visible_to(viewer), id__gt=since.checkin)
+    new_answers = Answer.objects.filter(_visible_to(viewer, via="checkin__"), id__gt=since.answer)
+    return User.objects.annotate(has_news=Exists(new_checkins) | Exists(new_answers))
+
+
+def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
+    """Check-ins that are new since `since`, or that have a new answer, newest first."""
+    return list(
+        checkins_visible_to(viewer=viewer)
+        .filter(
+            Q(id__gt=since.checkin)
+            | Exists(Answer.objects.filter(checkin=OuterRef("pk"), id__gt=since.answer))
+        )
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[CheckIn]:
+    """Visible check-ins from `start` to `end`, oldest first, for the two-lane picture."""
+    return list(
+        CheckIn.objects.filter(_visible_to(viewer.pk), occurred_at__gte=start, occurred_at__lt=end)
+        .only("id", "author_id", "state", "intensity", "occurred_at")
+        .order_by("occurred_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One window of the two-lane picture: today, or the last seven days."""
+
+    key: str
+    title: str
+    lanes: list[Lane]
+    ticks: list[tuple[float, str]]
+
+
+def two_lane_pictures(
+    *, viewer: User, partner: User | None, now: datetime, tz: tzinfo
+) -> list[Picture]:
+    """Today and the last seven days, you above and your partner below, in one query."""
+    max_age = timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
+    today = now.astimezone(tz).date()
+    day_start = datetime.combine(today, time.min, tzinfo=tz)
+    day_end = day_start + timedelta(days=1)
+    week_start = day_start - timedelta(days=6)
+    rows = checkins_between(viewer=viewer, start=week_start - max_age, end=day_end)
+    mine = [c for c in rows if c.author_id == viewer.pk]
+    theirs = [c for c in rows if c.author_id != viewer.pk]
+    partner_label = partner.display_name if partner else "Partner"
+
+    def lanes(start: datetime, end: datetime) -> list[Lane]:
+        window = {"start": start, "end": end, "now": now, "max_age": max_age}
+        return [
+            build_lane("You", LANE_TOPS[0], mine, **window),
+            build_lane(partner_label, LANE_TOPS[1], theirs, **window),
+        ]
+
+    hour_ticks = [(h / 24, f"{h:02d}:00") for h in (0, 6, 12, 18)]
+    day_ticks = [(d / 7, f"{week_start + timedelta(days=d):%a}") for d in range(7)]
+    return [
+        Picture(key="today", title="Today", lanes=lanes(day_start, day_end), ticks=hour_ticks),
+        Picture(
+            key="week",
+            title="The last 7 days",
+            lanes=lanes(week_start, day_end),
+            ticks=day_ticks,
+        ),
+    ]
+
+
+# A one-tap answer is for a moment that is still live; a week-old check-in gets none.
+ANSWER_WINDOW = timedelta(hours=24)
+
+
+def mark_for_viewer(entries: list[CheckIn], *, viewer: User, couple_id: int | None) -> None:
+    """Tell each entry what the viewer may do with it: delete their own, answer their
+    partner's (once, recent ones only, and only within the active couple)."""
+    answerable_since = timezone.now() - ANSWER_WINDOW
+    for entry in entries:
+        entry.is_mine = entry.author_id == viewer.pk
+        entry.viewer_answer = next(
+            (a for a in entry.answers.all() if a.author_id == viewer.pk), None
+        )
+        entry.can_answer = (
+            not entry.is_mine
+            and entry.viewer_answer is None
+            and entry.couple_id == couple_id
+            and entry.occurred_at >= answerable_since
+        )
