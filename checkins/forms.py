@@ -3,7 +3,16 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from checkins.models import BODY_CUES, STATE_DESCRIPTIONS, STRESSORS, Answer, CheckIn, State
+from checkins.models import (
+    BODY_CUES,
+    STATE_DESCRIPTIONS,
+    STRESSORS,
+    Answer,
+    CheckIn,
+    Need,
+    NoteVisibility,
+    State,
+)
 
 # A check-in may be set back to catch up on a moment that passed, but not further than this.
 BACKDATE_LIMIT = timedelta(hours=24)
@@ -83,6 +92,18 @@ class CheckInForm(forms.ModelForm):
         error_messages = {
             "note": {"max_length": "Keep the note to 1,000 characters (it has %(show_value)d)."},
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Two taps are enough: what is left out takes the model's default.
+        for name in ("need", "note_visibility"):
+            self.fields[name].required = False
+
+    def clean_need(self) -> str:
+        return self.cleaned_data.get("need") or Need.NONE
+
+    def clean_note_visibility(self) -> str:
+        return self.cleaned_data.get("note_visibility") or NoteVisibility.ONLY_ME
 
     def clean_occurred_at(self):
         when = self.cleaned_data.get("occurred_at")

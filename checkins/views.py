@@ -155,6 +155,11 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
     """Post a check-in. htmx gets a fresh form plus the news since its cursor; without
     JavaScript the browser is redirected back to the timeline."""
     viewer = request.user
+    if couple_for_user(user=viewer) is None:
+        messages.error(request, "Link with your partner to start checking in.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("checkins:timeline"))
+        return redirect("checkins:timeline")
     form = CheckInForm(request.POST)
     if form.is_valid():
         try:

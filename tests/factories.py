@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from attune.models import User
+from checkins.models import CheckIn, Need, State
 
 TEST_PASSWORD = "a-long-test-passphrase-42"  # noqa: S105
 
@@ -27,3 +28,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 class TherapistFactory(UserFactory):
     kind = User.Kind.THERAPIST
     display_name = factory.Sequence(lambda n: f"Dr. Therapist {n}")
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    """A check-in by `author` in their active couple (pass `couple` for anything else)."""
+
+    class Meta:
+        model = CheckIn
+
+    author = factory.SubFactory(UserFactory)
+    couple = factory.LazyAttribute(lambda o: o.author.memberships.get(ended_at__isnull=True).couple)
+    state = State.REGULATED
+    intensity = 2
+    need = Need.NONE

@@ -1,0 +1,96 @@
+"""The pure helpers, over their whole input space where it is small."""
+
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from checkins.lanes import LANE_HEIGHT, build_lane, lane_segments
+from checkins.selectors import Cursor
+from checkins.timeline import cursor_decode, cursor_encode, day_label, group_by_day
+
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+def ci(hours: float, state: str = "regulated", intensity: int = 3):
+    return SimpleNamespace(occurred_at=T0 + hours * H, state=state, intensity=intensity)
+
+
+def test_a_checkin_lasts_until_the_next_one():
+    segs = lane_segments(
+        [ci(1, "activated"), ci(2, "shutdown")],
+        start=T0,
+        end=T0 + 24 * H,
+        now=T0 + 3 * H,
+        max_age=3 * H,
+    )
+    assert [(s.state, round(s.x * 24, 3), round(s.width * 24, 3)) for s in segs] == [
+        ("activated", 1, 1),
+        ("shutdown", 2, 1),  # cut at "now"
+    ]
+
+
+def test_a_checkin_ages_out_after_the_current_window():
+    (seg,) = lane_segments([ci(1)], start=T0, end=T0 + 24 * H, now=T0 + 20 * H, max_age=3 * H)
+    assert round(seg.width * 24, 3) == 3
+
+
+def test_a_checkin_before_the_window_colours_its_start():
+    (seg,) = lane_segments([ci(-1)], start=T0, end=T0 + 24 * H, now=T0 + 20 * H, max_age=3 * H)
+    assert (seg.x, round(seg.width * 24, 3)) == (0, 2)
+
+
+def test_aged_out_before_the_window_draws_nothing():
+    assert lane_segments([ci(-5)], start=T0, end=T0 + 24 * H, now=T0 + 20 * H, max_age=3 * H) == []
+
+
+@pytest.mark.parametrize("intensity", [1, 2, 3, 4, 5])
+def test_intensity_sets_the_bar_height(intensity):
+    lane = build_lane(
+        "You",
+        40,
+        [ci(1, intensity=intensity)],
+        start=T0,
+        end=T0 + 24 * H,
+        now=T0 + 2 * H,
+        max_age=3 * H,
+    )
+    (rect,) = lane.rects
+    assert rect.height == LANE_HEIGHT * intensity / 5
+    assert rect.y + rect.height == 40 + LANE_HEIGHT
+    assert lane.counts == {"regulated": 1, "activated": 0, "shutdown": 0}
+
+
+def test_cursor_round_trips_to_the_microsecond():
+    cursor = Cursor(at=datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC), id=42)
+    assert cursor_decode(cursor_encode(cursor)) == cursor
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "123", "1.x", "-5.3", "1e5.3", "9" * 40 + ".1", "12.", ".12", "1.2.3"]
+)
+def test_garbage_cursors_are_rejected(raw):
+    assert cursor_decode(raw) is None
+
+
+def test_days_follow_the_viewers_time_zone():
+    late = SimpleNamespace(occurred_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
+    early = SimpleNamespace(occurred_at=datetime(2026, 11, 22, 14, 0, tzinfo=UTC))
+    tokyo = group_by_day([late, early], zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert [(d.date, len(d.entries)) for d in tokyo] == [
+        (date(2026, 11, 23), 1),
+        (date(2026, 11, 22), 1),
+    ]
+    london = group_by_day([late, early], zoneinfo.ZoneInfo("Europe/London"))
+    assert [(d.date, len(d.entries)) for d in london] == [(date(2026, 11, 22), 2)]
+
+
+def test_day_labels():
+    today = date(2026, 11, 23)
+    assert day_label(today, today) == "Today"
+    assert day_label(date(2026, 11, 22), today) == "Yesterday"
+    assert day_label(date(2026, 11, 19), today) == "Thursday"
+    assert day_label(date(2026, 10, 1), today) == "Thursday 1 October"
+    assert day_label(date(2025, 10, 1), today) == "Wednesday 1 October 2025"

@@ -1,0 +1,240 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+from attune.models import Membership
+from checkins.models import CheckIn
+from checkins.selectors import PAGE_SIZE, checkins_visible_to
+from tests.factories import CheckInFactory
+
+TIMELINE = reverse("checkins:timeline")
+POLL = reverse("checkins:poll")
+SECRET = "the private words nobody else may read"
+SHARED = "a note for both of us"
+
+
+@pytest.fixture
+def notes(partner_a, partner_b):
+    """Sam writes one private and one shared note."""
+    CheckInFactory(author=partner_b, note=SECRET, note_visibility="only_me", state="shutdown")
+    CheckInFactory(author=partner_b, note=SHARED, note_visibility="shared")
+
+
+def test_both_partners_entries_and_no_strangers_on_the_timeline(
+    client, partner_a, partner_b, outsider
+):
+    CheckInFactory(author=partner_a, state="activated", need="connect")
+    CheckInFactory(author=partner_b, state="shutdown", need="space")
+    CheckInFactory(author=outsider, state="regulated")
+    client.force_login(partner_a)
+    response = client.get(TIMELINE)
+    assertContains(response, 'class="entry entry--activated"', count=1)
+    assertContains(response, 'class="entry entry--shutdown"', count=1)
+    assertNotContains(response, 'class="entry entry--regulated"')
+    assertContains(response, "needs space")
+    assertContains(response, "Today")
+
+
+def test_an_only_me_note_never_reaches_the_partner(client, partner_a, partner_b, notes):
+    client.force_login(partner_a)
+    page = client.get(TIMELINE)
+    assertNotContains(page, SECRET)
+    assertContains(page, SHARED)
+    poll = client.get(POLL, {"checkin": 0, "answer": 0, "top": ""})
+    assert poll.status_code == 200
+    assert SECRET not in poll.content.decode()
+    assert SHARED in poll.content.decode()
+    post = client.post(
+        reverse("checkins:create"),
+        {"state": "regulated", "intensity": 1, "checkin": 0, "answer": 0},
+        headers={"HX-Request": "true"},
+    )
+    assert SHARED in post.content.decode()
+    assert SECRET not in post.content.decode()
+    # Not even loaded from the database for the partner.
+    for entry in checkins_visible_to(viewer=partner_a):
+        assert entry.shown_note in ("", SHARED)
+
+
+def test_the_author_sees_their_own_private_note(client, partner_b, notes):
+    client.force_login(partner_b)
+    response = client.get(TIMELINE)
+    assertContains(response, SECRET)
+    assertContains(response, "Only you can see this note.")
+
+
+def test_an_only_me_note_stays_out_of_older_pages(client, partner_a, partner_b):
+    CheckInFactory(
+        author=partner_b,
+        note=SECRET,
+        occurred_at=timezone.now() - timedelta(hours=5),
+    )
+    for minutes in range(PAGE_SIZE):
+        CheckInFactory(author=partner_a, occurred_at=timezone.now() - timedelta(minutes=minutes))
+    client.force_login(partner_a)
+    first = client.get(TIMELINE)
+    cursor = first.context["older"]
+    older = client.get(TIMELINE, {"before": cursor}, headers={"HX-Request": "true"})
+    assert 'class="entry entry--regulated"' in older.content.decode()
+    assert SECRET not in older.content.decode()
+
+
+def test_after_unlinking_each_sees_only_their_own_entries(partner_a, partner_b, couple):
+    mine = CheckInFactory(author=partner_a)
+    CheckInFactory(author=partner_b)
+    couple.ended_at = timezone.now()
+    couple.save()
+    Membership.objects.filter(couple=couple).update(ended_at=timezone.now())
+    assert list(checkins_visible_to(viewer=partner_a)) == [mine]
+
+
+def test_older_pages_follow_by_keyset_without_gaps_or_repeats(client, partner_a, partner_b):
+    now = timezone.now()
+    # Two entries share a timestamp across the page boundary: the id breaks the tie.
+    for i in range(PAGE_SIZE + 5):
+        CheckInFactory(
+            author=partner_a if i % 2 else partner_b,
+            occurred_at=now - timedelta(minutes=10 * (i if i != PAGE_SIZE else i - 1)),
+        )
+    client.force_login(partner_a)
+    first = client.get(TIMELINE)
+    seen = [e.pk for day in first.context["days"] for e in day["entries"]]
+    assert len(seen) == PAGE_SIZE
+    older = client.get(TIMELINE, {"before": first.context["older"]}, headers={"HX-Request": "true"})
+    assert "<html" not in older.content.decode()
+    rest = [int(pk) for pk in re.findall(r'id="checkin-(\d+)"', older.content.decode())]
+    assert sorted(seen + rest) == sorted(CheckIn.objects.values_list("pk", flat=True))
+    assert 'id="older"' not in older.content.decode()
+    # Without JavaScript the same link is a page of its own.
+    assertContains(client.get(TIMELINE, {"before": first.context["older"]}), "<html")
+
+
+def test_a_broken_cursor_shows_the_first_page(client, partner_a, partner_b):
+    CheckInFactory(author=partner_a)
+    client.force_login(partner_a)
+    response = client.get(TIMELINE, {"before": "not-a-cursor"})
+    assert response.status_code == 200
+    assertContains(response, 'class="entry ')
+
+
+def _bulk(author, count):
+    couple = author.memberships.get(ended_at__isnull=True).couple
+    start = timezone.now() - timedelta(days=730)
+    step = timedelta(days=730) / count
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            author=author,
+            couple=couple,
+            state=("regulated", "activated", "shutdown")[i % 3],
+            intensity=1 + i % 5,
+            need=("none", "connect", "space")[i % 3],
+            note="note" if i % 4 else "",
+            occurred_at=start + i * step,
+        )
+        for i in range(count)
+    )
+
+
+def test_the_timeline_costs_the_same_queries_with_10_or_5000_checkins(client, partner_a, partner_b):
+    client.force_login(partner_a)
+    _bulk(partner_a, 5)
+    _bulk(partner_b, 5)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(TIMELINE).status_code == 200
+    _bulk(partner_a, 2500)
+    _bulk(partner_b, 2490)
+    assert CheckIn.objects.count() == 5000
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(TIMELINE).status_code == 200
+    assert len(small) == len(large) <= 10
+
+
+def test_a_poll_with_nothing_new_is_an_empty_204_in_two_queries(
+    client, partner_a, partner_b, django_assert_max_num_queries
+):
+    CheckInFactory(author=partner_b)
+    client.force_login(partner_a)
+    live = client.get(TIMELINE).context["live"]
+    with django_assert_max_num_queries(2):
+        response = client.get(POLL, {"checkin": live.checkin, "answer": live.answer, "top": ""})
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_a_poll_brings_the_partners_new_checkin_and_answers(client, partner_a, partner_b):
+    mine = CheckInFactory(author=partner_a, state="activated")
+    client.force_login(partner_a)
+    page = client.get(TIMELINE)
+    live, top = page.context["live"], page.context["top_day"]
+    new = CheckInFactory(author=partner_b, state="shutdown")
+    client.force_login(partner_b)
+    client.post(reverse("checkins:answer", args=[mine.pk]), {"kind": "see_you"})
+    client.force_login(partner_a)
+    response = client.get(
+        POLL, {"checkin": live.checkin, "answer": live.answer, "top": top.isoformat()}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert f'data-hx-swap-oob="afterbegin:#day-{top.isoformat()}-list"' in html
+    assert f'id="checkin-{new.pk}"' in html
+    # The entry that got an answer is replaced in place.
+    assert f'id="checkin-{mine.pk}" data-hx-swap-oob="true"' in html
+    assert "“I see you”" in html
+    assert f'name="checkin" value="{new.pk}"' in html
+
+
+def test_a_poll_does_not_leak_other_couples_news(client, partner_a, partner_b, outsider):
+    client.force_login(partner_a)
+    live = client.get(TIMELINE).context["live"]
+    CheckInFactory(author=outsider)
+    response = client.get(POLL, {"checkin": live.checkin, "answer": live.answer})
+    assert response.status_code == 204
+
+
+def test_a_poll_without_a_session_sends_the_browser_to_login(client, db):
+    response = client.get(POLL, {"checkin": 0, "answer": 0})
+    assert response.headers["HX-Redirect"] == reverse("account_login")
+
+
+def test_a_poll_with_a_broken_cursor_is_a_bad_request(client, partner_a):
+    client.force_login(partner_a)
+    assert client.get(POLL, {"checkin": "x", "answer": 0}).status_code == 400
+    assert client.post(POLL).status_code == 405
+
+
+def test_a_poll_after_a_password_change_elsewhere_is_refused(client, partner_a, partner_b):
+    client.force_login(partner_a)
+    partner_a.set_password("a-brand-new-passphrase-9")
+    partner_a.save()
+    response = client.get(POLL, {"checkin": 0, "answer": 0})
+    assert "HX-Redirect" in response.headers
+
+
+def test_the_picture_shows_both_lanes_and_a_text_alternative(client, partner_a, partner_b):
+    CheckInFactory(
+        author=partner_a, state="activated", intensity=5, note=SECRET, note_visibility="only_me"
+    )
+    CheckInFactory(author=partner_b, state="shutdown", intensity=2)
+    client.force_login(partner_b)
+    response = client.get(TIMELINE)
+    assertContains(response, 'class="lanes__seg lanes__seg--activated"', count=2)
+    assertContains(response, 'class="lanes__seg lanes__seg--shutdown"', count=2)
+    assertContains(
+        response,
+        '<desc id="picture-today-desc">You: 0 regulated, 0 activated, 1 shut down. '
+        "Alex: 0 regulated, 1 activated, 0 shut down.",
+    )
+    assertNotContains(response, SECRET)
+
+
+def test_pages_refuse_the_wrong_method_and_need_a_login(client, db):
+    assert client.get(reverse("checkins:create")).status_code in (302, 405)
+    assert client.get(TIMELINE).status_code == 302
+    assert client.post(reverse("checkins:create")).status_code == 302
