@@ -57,7 +57,10 @@ class TimelinePage:
 def _visible_to(viewer: int | Expression, via: str = "") -> Q:
     """The one rule: the viewer's own entries, and every entry of their active couple.
     `via` reaches check-ins through a relation (e.g. "checkin__" from an answer)."""
-    active_couples = Membership.objects.filter(user=viewer, ended_at__isnull=True).values(
+    # Inside a subquery the membership lookup sits one level deeper than the check-in, so an
+    # outer reference to the viewer must reach one level further out.
+    member = OuterRef(viewer) if isinstance(viewer, OuterRef) else viewer
+    active_couples = Membership.objects.filter(user=member, ended_at__isnull=True).values(
         "couple_id"
     )
     return Q(**{f"{via}author": viewer}) | Q(**{f"{via}couple__in": active_couples})

@@ -10,8 +10,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from attune.models import Membership
 from checkins.models import CheckIn
-from checkins.selectors import PAGE_SIZE, checkins_visible_to
-from tests.factories import CheckInFactory
+from checkins.selectors import PAGE_SIZE, LiveCursor, checkins_visible_to, users_with_news
+from tests.factories import CheckInFactory, UserFactory
 
 TIMELINE = reverse("checkins:timeline")
 POLL = reverse("checkins:poll")
@@ -238,3 +238,19 @@ def test_pages_refuse_the_wrong_method_and_need_a_login(client, db):
     assert client.get(reverse("checkins:create")).status_code in (302, 405)
     assert client.get(TIMELINE).status_code == 302
     assert client.post(reverse("checkins:create")).status_code == 302
+
+
+def test_news_is_judged_per_viewer_whatever_the_ids(partner_a, partner_b, outsider):
+    # Many users first, so user ids and check-in ids cannot line up by chance.
+    UserFactory.create_batch(7)
+    before = LiveCursor(checkin=0, answer=0)
+    theirs = CheckInFactory(author=partner_b)
+    news = dict(users_with_news(since=before).values_list("pk", "has_news"))
+    assert news[partner_a.pk] is True
+    assert news[partner_b.pk] is True
+    assert news[outsider.pk] is False
+    after = LiveCursor(checkin=theirs.pk, answer=0)
+    assert not users_with_news(since=after).get(pk=partner_a.pk).has_news
+    CheckInFactory(author=outsider)
+    assert not users_with_news(since=after).get(pk=partner_a.pk).has_news
+    assert users_with_news(since=after).get(pk=outsider.pk).has_news
