@@ -62,3 +62,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# In-process benchmarks on PostgreSQL (BENCH_DATABASE_URL, default the local server's
+# attune_bench database); results in bench/results.json.
+bench: install-dev
+	$(BIN)/python bench/run.py

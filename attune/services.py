@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from attune.models import Couple, Membership, User
+from attune.selectors import memberships_forget
 
 
 def couple_link(*, first: User, second: User) -> Couple:
@@ -17,6 +18,7 @@ def couple_link(*, first: User, second: User) -> Couple:
             couple = Couple.objects.create()
             Membership.objects.create(couple=couple, user=first, seat=1)
             Membership.objects.create(couple=couple, user=second, seat=2)
+        memberships_forget(first, second)
     except IntegrityError:
         # The partial unique index on active memberships decides races between requests.
         raise ValidationError(

@@ -113,7 +113,13 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "attune_cache",
-    }
+    },
+    # Rendered fragments that are the same for everyone (the empty check-in form): kept in
+    # each process, so reading them costs no query. Never anything personal.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "attune-fragments",
+    },
 }
 
 # --- Background work ------------------------------------------------------------------------

@@ -53,6 +53,17 @@ class Lane:
         return LANE_HEIGHT
 
     @property
+    def paths(self) -> list[tuple[str, str]]:
+        """(state, SVG path data) with one path per state: the whole lane in three shapes,
+        so a week of check-ins costs three elements rather than hundreds."""
+        shapes: dict[str, list[str]] = {}
+        for rect in self.rects:
+            shapes.setdefault(rect.state, []).append(
+                f"M{rect.x:g} {rect.y:g}h{rect.width:g}v{rect.height:g}h{-rect.width:g}z"
+            )
+        return [(state, "".join(shapes[state])) for state in LANE_STATES if state in shapes]
+
+    @property
     def rects(self) -> list[Rect]:
         bottom = self.top + LANE_HEIGHT
         rects = []

@@ -111,6 +111,10 @@ class CheckIn(models.Model):
         return STATE_DESCRIPTIONS[State(self.state)]
 
     @property
+    def intensity_dots(self) -> str:
+        return "●" * self.intensity + "○" * (5 - self.intensity)
+
+    @property
     def body_cue_labels(self) -> list[str]:
         return [BODY_CUES[c] for c in self.body_cues if c in BODY_CUES]
 

@@ -13,7 +13,6 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -22,10 +21,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import Expression
 from django.utils import timezone
 
 from attune.models import Membership, User
+from attune.selectors import memberships_of
 from checkins.lanes import LANE_TOPS, Lane, build_lane
 from checkins.models import Answer, CheckIn, NoteVisibility
 
@@ -54,23 +53,33 @@ class TimelinePage:
     older: Cursor | None
 
 
-def _visible_to(viewer: int | Expression, via: str = "") -> Q:
-    """The one rule: the viewer's own entries, and every entry of their active couple.
-    `via` reaches check-ins through a relation (e.g. "checkin__" from an answer)."""
-    # Inside a subquery the membership lookup sits one level deeper than the check-in, so an
-    # outer reference to the viewer must reach one level further out.
-    member = OuterRef(viewer) if isinstance(viewer, OuterRef) else viewer
-    active_couples = Membership.objects.filter(user=member, ended_at__isnull=True).values(
+def _visible_to(viewer: User) -> Q:
+    """The one rule: every entry of the viewer's active couple, and the viewer's own entries
+    from couples that have ended. Resolved to couple ids first, so the database walks one
+    couple's index instead of filtering every row."""
+    memberships = memberships_of(user=viewer)
+    rule = Q(pk__in=[])
+    if memberships.active is not None:
+        rule |= Q(couple_id=memberships.active.couple.pk)
+    if memberships.ended_couple_ids:
+        rule |= Q(couple_id__in=memberships.ended_couple_ids, author=viewer)
+    return rule
+
+
+def _news_rule(viewer: OuterRef, via: str = "") -> Q:
+    """News can only arrive in the viewer's active couple (check-ins and answers need one),
+    so the poll looks there alone, as a subquery of the user row it loads."""
+    active_couple = Membership.objects.filter(user=OuterRef(viewer), ended_at__isnull=True).values(
         "couple_id"
     )
-    return Q(**{f"{via}author": viewer}) | Q(**{f"{via}couple__in": active_couples})
+    return Q(**{f"{via}couple__in": active_couple})
 
 
 def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
     """The check-ins `viewer` may see, with authors and answers loaded and private notes of
     others blanked in the database."""
     return (
-        CheckIn.objects.filter(_visible_to(viewer.pk))
+        CheckIn.objects.filter(_visible_to(viewer))
         .select_related("author")
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.select_related("author").order_by("id"))
@@ -105,18 +114,25 @@ def timeline_page(*, viewer: User, before: Cursor | None = None) -> TimelinePage
 
 def live_cursor(*, viewer: User) -> LiveCursor:
     """The newest check-in and answer the viewer can see right now."""
-    newest = CheckIn.objects.filter(_visible_to(viewer.pk)).aggregate(
-        checkin=Max("id"), answer=Max("answers__id")
+    visible = _visible_to(viewer)
+    # Newest first with a limit walks the primary keys backwards and stops at the first hit,
+    # where MAX() over a join would read the whole history.
+    checkin = CheckIn.objects.filter(visible).order_by("-id").values_list("id", flat=True).first()
+    answer = (
+        Answer.objects.filter(checkin__in=CheckIn.objects.filter(visible))
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
     )
-    return LiveCursor(checkin=newest["checkin"] or 0, answer=newest["answer"] or 0)
+    return LiveCursor(checkin=checkin or 0, answer=answer or 0)
 
 
 def users_with_news(*, since: LiveCursor) -> QuerySet[User]:
     """Users annotated with `has_news`: whether a check-in or answer they may see is newer
     than `since`. The poll loads the viewer through this, so "nothing new" is one query."""
     viewer = OuterRef("pk")
-    new_checkins = CheckIn.objects.filter(_visible_to(viewer), id__gt=since.checkin)
-    new_answers = Answer.objects.filter(_visible_to(viewer, via="checkin__"), id__gt=since.answer)
+    new_checkins = CheckIn.objects.filter(_news_rule(viewer), id__gt=since.checkin)
+    new_answers = Answer.objects.filter(_news_rule(viewer, via="checkin__"), id__gt=since.answer)
     return User.objects.annotate(has_news=Exists(new_checkins) | Exists(new_answers))
 
 
@@ -135,7 +151,7 @@ def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
 def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[CheckIn]:
     """Visible check-ins from `start` to `end`, oldest first, for the two-lane picture."""
     return list(
-        CheckIn.objects.filter(_visible_to(viewer.pk), occurred_at__gte=start, occurred_at__lt=end)
+        CheckIn.objects.filter(_visible_to(viewer), occurred_at__gte=start, occurred_at__lt=end)
         .only("id", "author_id", "state", "intensity", "occurred_at")
         .order_by("occurred_at", "id")
     )

@@ -17,7 +17,9 @@ def checkin_record(*, author: User, data: dict) -> CheckIn:
     if couple_view is None:
         raise ValidationError("Link with your partner to start checking in.", code="unlinked")
     checkin = CheckIn(author=author, couple=couple_view.couple, **data)
-    checkin.full_clean()
+    # Author and couple come from the session, and the database checks the constraints
+    # again on insert; validating them here would cost a query each.
+    checkin.full_clean(exclude=["author", "couple"], validate_constraints=False)
     with transaction.atomic():
         checkin.save()
     return checkin
@@ -40,7 +42,7 @@ def answer_give(*, author: User, checkin: CheckIn, kind: str) -> Answer:
     if checkin.occurred_at < timezone.now() - ANSWER_WINDOW:
         raise ValidationError("This check-in is more than a day old; check in yourself instead.")
     answer = Answer(checkin=checkin, author=author, kind=kind)
-    answer.full_clean(validate_constraints=False)
+    answer.full_clean(exclude=["checkin", "author"], validate_constraints=False)
     try:
         with transaction.atomic():
             answer.save()

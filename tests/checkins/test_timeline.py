@@ -226,6 +226,8 @@ def test_the_picture_shows_both_lanes_and_a_text_alternative(client, partner_a, 
     response = client.get(TIMELINE)
     assertContains(response, 'class="lanes__seg lanes__seg--activated"', count=2)
     assertContains(response, 'class="lanes__seg lanes__seg--shutdown"', count=2)
+    assertContains(response, 'class="lanes__pattern" fill="url(#dots-today)"', count=1)
+    assertContains(response, 'class="lanes__pattern" fill="url(#hatch-week)"', count=1)
     assertContains(
         response,
         '<desc id="picture-today-desc">You: 0 regulated, 0 activated, 1 shut down. '
