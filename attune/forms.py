@@ -1,6 +1,7 @@
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from attune.models import User
 from attune.timezones import timezone_names, validate_timezone
 
 
@@ -39,3 +40,65 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user) -> None:
         """allauth calls this after creating the user; the adapter has set our fields."""
+
+
+class InviteEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Your partner's e-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Invitation code",
+        max_length=20,
+        help_text="8 letters and digits, like ABCD-EF23. Spaces and dashes don't matter.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=[(name, name.replace("_", " ")) for name in timezone_names()],
+        validators=[validate_timezone],
+        help_text="Times on your timeline and your reminders follow it.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "display_name",
+            "time_zone",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "email_notifications",
+        ]
+        labels = {
+            "display_name": "Your name",
+            "quiet_hours_start": "Quiet hours start",
+            "quiet_hours_end": "Quiet hours end",
+        }
+        help_texts = {
+            "quiet_hours_start": "Reminders that fall in your quiet hours wait until they end.",
+        }
+        widgets = {
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError("Tell us what to call you.")
+        return name
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, I understand",
+        error_messages={"required": "Tick the box to confirm."},
+    )

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -41,6 +43,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARTNER)
+    # Reminders wait until the end of quiet hours (in the user's own time zone).
+    quiet_hours_start = models.TimeField(default=dt.time(22, 0))
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    email_notifications = models.BooleanField(
+        "e-mail me when something needs me",
+        default=True,
+        help_text="E-mails only say that Attune has news and link to it; never what it is.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -112,3 +122,80 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.couple}"
+
+
+class Invitation(models.Model):
+    """A partner's invitation to link, by e-mail link or by a short code read aloud.
+    Only a keyed hash of the token is stored; it works once and expires."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail link"
+        CODE = "code", "Code"
+
+    inviter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations_sent")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    email = models.EmailField(blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation by {self.inviter} ({self.channel})"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class Notification(models.Model):
+    """Something a user should know. Its text comes from its kind and never carries a
+    state or a note, so it is safe in an e-mail or on a lock screen."""
+
+    class Kind(models.TextChoices):
+        PARTNER_LINKED = "partner_linked", "You and your partner are now linked in Attune."
+        PARTNER_UNLINKED = "partner_unlinked", "Your partner ended the link in Attune."
+        PARTNER_DELETED = "partner_deleted", "Your former partner closed their Attune account."
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="notification_user_recent",
+            ),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_user_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"
+
+    @property
+    def text(self) -> str:
+        return self.get_kind_display()

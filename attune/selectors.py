@@ -1,8 +1,11 @@
 """Reads for the couple-account domain, always from the point of view of one user."""
 
+import zoneinfo
 from dataclasses import dataclass
 
-from attune.models import Couple, Membership, User
+from django.utils import timezone
+
+from attune.models import Couple, Invitation, Membership, Notification, User
 
 _MEMO = "_attune_memberships"
 
@@ -64,3 +67,84 @@ def memberships_forget(*users: User) -> None:
 def couple_for_user(*, user: User) -> CoupleView | None:
     """The viewer's active couple and partner, or None when they are not linked."""
     return memberships_of(user=user).active
+
+
+def invitations_pending(*, user: User) -> list[Invitation]:
+    """The user's own invitations that can still be accepted."""
+    return list(
+        Invitation.objects.filter(
+            inviter=user,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).order_by("-created_at")
+    )
+
+
+def notifications_for(*, user: User, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).order_by("-created_at")[:limit])
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def export_rows(*, user: User) -> dict:
+    """Everything the user wrote, as plain data in their time zone with ISO timestamps.
+    Only their own check-ins (with their notes) and answers: never a partner's entries."""
+    from checkins.models import Answer, CheckIn
+
+    tz = zoneinfo.ZoneInfo(user.time_zone)
+
+    def when(value):
+        return value.astimezone(tz).isoformat() if value else None
+
+    return {
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "time_zone": user.time_zone,
+            "quiet_hours_start": user.quiet_hours_start.isoformat(timespec="minutes"),
+            "quiet_hours_end": user.quiet_hours_end.isoformat(timespec="minutes"),
+            "email_notifications": user.email_notifications,
+            "date_joined": when(user.date_joined),
+        },
+        "couples": [
+            {"couple": m.couple_id, "joined_at": when(m.joined_at), "left_at": when(m.ended_at)}
+            for m in Membership.objects.filter(user=user).order_by("joined_at")
+        ],
+        "checkins": [
+            {
+                "occurred_at": when(c.occurred_at),
+                "state": c.state,
+                "intensity": c.intensity,
+                "need": c.need,
+                "body_cues": c.body_cues,
+                "stressors": c.stressors,
+                "note": c.note,
+                "note_visibility": c.note_visibility,
+                "couple": c.couple_id,
+            }
+            for c in CheckIn.objects.filter(author=user).order_by("occurred_at", "id")
+        ],
+        "answers_given": [
+            {
+                "answered_at": when(a.created_at),
+                "answer": a.get_kind_display(),
+                "checkin": a.checkin_id,
+            }
+            for a in Answer.objects.filter(author=user).order_by("created_at")
+        ],
+        "invitations_sent": [
+            {
+                "channel": i.channel,
+                "email": i.email,
+                "created_at": when(i.created_at),
+                "accepted_at": when(i.accepted_at),
+                "revoked_at": when(i.revoked_at),
+            }
+            for i in Invitation.objects.filter(inviter=user).order_by("created_at")
+        ],
+        "consents": [],
+        "revisits": [],
+    }

@@ -1,10 +1,21 @@
-"""Writes for the couple-account domain."""
+"""Writes for the couple-account domain: linking, unlinking, notifications, your data."""
 
+from collections.abc import Callable
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from attune.models import Couple, Membership, User
-from attune.selectors import memberships_forget
+from attune.models import Couple, Invitation, Membership, Notification, User
+from attune.selectors import couple_for_user, memberships_forget
+from attune.tokens import new_code, new_link_token, normalize_code, token_hash
+
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 def couple_link(*, first: User, second: User) -> Couple:
@@ -18,10 +29,204 @@ def couple_link(*, first: User, second: User) -> Couple:
             couple = Couple.objects.create()
             Membership.objects.create(couple=couple, user=first, seat=1)
             Membership.objects.create(couple=couple, user=second, seat=2)
-        memberships_forget(first, second)
     except IntegrityError:
         # The partial unique index on active memberships decides races between requests.
         raise ValidationError(
             "One of you is already linked with a partner.", code="already_linked"
         ) from None
+    finally:
+        memberships_forget(first, second)
     return couple
+
+
+def _require_can_link(user: User) -> None:
+    if user.is_therapist:
+        raise ValidationError("Therapist accounts cannot link as partners.", code="therapist")
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        raise ValidationError("Verify your e-mail address first.", code="unverified")
+    if couple_for_user(user=user) is not None:
+        raise ValidationError("You are already linked with a partner.", code="already_linked")
+
+
+def invitation_create(
+    *, inviter: User, channel: str, email: str = "", accept_url: Callable[[str], str]
+) -> tuple[Invitation, str]:
+    """Invite a partner by e-mail link or by code. Returns the invitation and its secret,
+    which exists only in this return value (and the e-mail): the database keeps a hash."""
+    _require_can_link(inviter)
+    email = email.strip().lower()
+    if channel == Invitation.Channel.EMAIL:
+        if not email:
+            raise ValidationError({"email": "Enter your partner's e-mail address."})
+        if email == inviter.email.lower():
+            raise ValidationError({"email": "That is your own address; invite your partner's."})
+    raw = new_link_token() if channel == Invitation.Channel.EMAIL else new_code()
+    invitation = Invitation(
+        inviter=inviter,
+        channel=channel,
+        email=email if channel == Invitation.Channel.EMAIL else "",
+        token_hash=token_hash(raw),
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    invitation.full_clean(exclude=["inviter"])
+    with transaction.atomic():
+        invitation.save()
+        if channel == Invitation.Channel.EMAIL:
+            # The link carries the secret, so it cannot go through the task queue (task
+            # arguments are stored in plain JSON); it is sent once the row is committed.
+            url = accept_url(raw)
+            transaction.on_commit(lambda: _send_invitation(invitation, url))
+    return invitation, raw
+
+
+def _send_invitation(invitation: Invitation, url: str) -> None:
+    context = {"inviter": invitation.inviter, "url": url, "expires_at": invitation.expires_at}
+    send_mail(
+        subject=f"{invitation.inviter.display_name} invites you to Attune",
+        message=render_to_string("attune/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_find(*, raw: str, channel: str) -> Invitation:
+    """The pending invitation behind a link token or a typed code, or a clear refusal."""
+    if channel == Invitation.Channel.CODE:
+        code = normalize_code(raw)
+        if code is None:
+            raise ValidationError(
+                "A code has 8 letters and digits, like ABCD-EF23.", code="malformed"
+            )
+        raw = code
+    invitation = (
+        Invitation.objects.select_related("inviter")
+        .filter(token_hash=token_hash(raw), channel=channel)
+        .first()
+    )
+    if invitation is None:
+        message = (
+            "That code doesn't match an invitation."
+            if channel == Invitation.Channel.CODE
+            else "This invitation link is not valid."
+        )
+    elif invitation.revoked_at is not None:
+        message = "This invitation was withdrawn. Ask your partner for a new one."
+    elif invitation.accepted_at is not None:
+        message = "This invitation has already been used."
+    elif invitation.expires_at <= timezone.now():
+        message = "This invitation has expired. Ask your partner for a new one."
+    else:
+        return invitation
+    raise ValidationError(message, code="not_pending")
+
+
+def invitation_accept(*, user: User, raw: str, channel: str) -> Couple:
+    """Accept an invitation: the couple forms, the invitation is used up, both are told."""
+    with transaction.atomic():
+        found = invitation_find(raw=raw, channel=channel)
+        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        if not invitation.is_pending:
+            raise ValidationError("This invitation has already been used.", code="not_pending")
+        if invitation.inviter_id == user.pk:
+            raise ValidationError("This is your own invitation; give it to your partner.")
+        _require_can_link(user)
+        couple = couple_link(first=invitation.inviter, second=user)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        Invitation.objects.filter(
+            inviter__in=[invitation.inviter, user],
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
+        for person in (invitation.inviter, user):
+            notification_create(
+                user=person, kind=Notification.Kind.PARTNER_LINKED, url=reverse("checkins:timeline")
+            )
+    return couple
+
+
+def invitation_revoke(*, inviter: User, invitation: Invitation) -> None:
+    """Withdraw a pending invitation; only its author may."""
+    if invitation.inviter_id != inviter.pk:
+        raise ValidationError("Only the person who invited can withdraw an invitation.")
+    Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
+def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKED) -> None:
+    """End the user's couple. From now on each partner sees only their own check-ins."""
+    couple_view = couple_for_user(user=user)
+    if couple_view is None:
+        raise ValidationError("You are not linked with anyone.", code="not_linked")
+    now = timezone.now()
+    with transaction.atomic():
+        Couple.objects.filter(pk=couple_view.couple.pk, ended_at__isnull=True).update(ended_at=now)
+        Membership.objects.filter(couple=couple_view.couple, ended_at__isnull=True).update(
+            ended_at=now
+        )
+        if couple_view.partner is not None:
+            notification_create(user=couple_view.partner, kind=reason, url=reverse("home"))
+    memberships_forget(user, *([couple_view.partner] if couple_view.partner else []))
+
+
+def notification_create(*, user: User, kind: str, url: str = "") -> Notification:
+    """An in-app notification; the worker e-mails it after commit if the user wants that."""
+    from attune.tasks import notification_email
+
+    notification = Notification.objects.create(user=user, kind=kind, url=url)
+    if user.email_notifications:
+        transaction.on_commit(lambda: notification_email.enqueue(notification.pk))
+    return notification
+
+
+def notification_email_send(*, notification_id: int, site_url: str) -> bool:
+    """E-mail one notification, once. The row is locked and marked in the same transaction
+    as the send; a crash after the SMTP server accepted the message and before the commit
+    would send it again on retry (an e-mail cannot be taken back), never lose it."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None or not notification.user.email_notifications:
+            return False
+        send_mail(
+            subject="Attune has something for you",
+            message=render_to_string(
+                "attune/email/notification.txt",
+                {"user": notification.user, "url": f"{site_url}{reverse('notifications')}"},
+            ),
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def profile_update(*, user: User, data: dict) -> User:
+    """Save the settings form's cleaned data on the user."""
+    for field, value in data.items():
+        setattr(user, field, value)
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=list(data))
+    return user
+
+
+def account_delete(*, user: User) -> None:
+    """Delete the user and everything they wrote. A linked partner keeps their own entries
+    and is told, in neutral words, that the account is closed."""
+    with transaction.atomic():
+        if couple_for_user(user=user) is not None:
+            couple_unlink(user=user, reason=Notification.Kind.PARTNER_DELETED)
+        user.delete()

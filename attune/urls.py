@@ -1,10 +1,29 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from attune import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
+    path("partner/", views.partner, name="partner"),
+    path("partner/invite/email/", views.invite_email, name="invite_email"),
+    path("partner/invite/code/", views.invite_code, name="invite_code"),
+    path(
+        "partner/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("partner/code/", views.code_enter, name="code_enter"),
+    path("partner/code/accept/", views.code_accept, name="code_accept"),
+    path("partner/unlink/", views.unlink, name="unlink"),
+    path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/export.json", views.export, {"fmt": "json"}, name="export_json"),
+    path("settings/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("settings/delete/", views.delete_account, name="delete_account"),
+    path("notifications/", views.notifications, name="notifications"),
     path("accounts/", include("allauth.urls")),
     path("timeline/", include("checkins.urls")),
     path("articles/", include("content.urls")),

@@ -1,6 +1,37 @@
-from django.http import HttpRequest, HttpResponse
+import csv
+import io
+import json
+
+from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from attune.adapters import PENDING_INVITATION
+from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm
+from attune.models import Invitation
+from attune.selectors import (
+    couple_for_user,
+    export_rows,
+    invitations_pending,
+    notifications_for,
+)
+from attune.services import (
+    account_delete,
+    couple_unlink,
+    invitation_accept,
+    invitation_create,
+    invitation_find,
+    invitation_revoke,
+    notifications_mark_read,
+    profile_update,
+)
 
 
 @require_GET
@@ -9,3 +40,226 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("checkins:timeline")
     return render(request, "home.html")
+
+
+def _partner_page(request: HttpRequest, **extra) -> HttpResponse:
+    context = {
+        "couple_view": couple_for_user(user=request.user),
+        "pending": invitations_pending(user=request.user),
+        "email_form": InviteEmailForm(),
+        "code_form": CodeForm(),
+        **extra,
+    }
+    return render(request, "attune/partner.html", context)
+
+
+@login_required
+@require_GET
+def partner(request: HttpRequest) -> HttpResponse:
+    """Your partner: who it is, or how to invite them and accept their invitation."""
+    return _partner_page(request)
+
+
+def _accept_url(request: HttpRequest):
+    return lambda token: request.build_absolute_uri(reverse("invitation", args=[token]))
+
+
+def _rate_limited(request: HttpRequest, action: str) -> bool:
+    return not ratelimit.consume(request, action=action, user=request.user)
+
+
+@login_required
+@require_POST
+def invite_email(request: HttpRequest) -> HttpResponse:
+    form = InviteEmailForm(request.POST)
+    if _rate_limited(request, "link_invite"):
+        form.add_error(None, "That's a lot of invitations. Try again in a while.")
+    if form.is_valid():
+        try:
+            invitation_create(
+                inviter=request.user,
+                channel=Invitation.Channel.EMAIL,
+                email=form.cleaned_data["email"],
+                accept_url=_accept_url(request),
+            )
+        except ValidationError as error:
+            form.add_error("email" if hasattr(error, "error_dict") else None, error)
+    if not form.is_valid():
+        return _partner_page(request, email_form=form)
+    messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+    return redirect("partner")
+
+
+@login_required
+@require_POST
+def invite_code(request: HttpRequest) -> HttpResponse:
+    if _rate_limited(request, "link_invite"):
+        messages.error(request, "That's a lot of invitations. Try again in a while.")
+        return redirect("partner")
+    try:
+        _invitation, code = invitation_create(
+            inviter=request.user, channel=Invitation.Channel.CODE, accept_url=_accept_url(request)
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("partner")
+    # Shown once, on this page only: the database keeps just a hash of it.
+    return _partner_page(request, new_code=code)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    own = {i.pk: i for i in invitations_pending(user=request.user)}
+    invitation = own.get(pk)
+    if invitation is None:
+        return _not_found(request)
+    invitation_revoke(inviter=request.user, invitation=invitation)
+    messages.success(request, "Invitation withdrawn.")
+    return redirect("partner")
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def code_enter(request: HttpRequest) -> HttpResponse:
+    """Type the code your partner reads out; see who invited you before accepting."""
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        if _rate_limited(request, "link_code"):
+            form.add_error(None, "Too many tries. Wait a few minutes, then try again.")
+        if form.is_valid():
+            try:
+                invitation = invitation_find(
+                    raw=form.cleaned_data["code"], channel=Invitation.Channel.CODE
+                )
+            except ValidationError as error:
+                form.add_error("code", error)
+            else:
+                return render(
+                    request,
+                    "attune/invitation.html",
+                    {"invitation": invitation, "code": form.cleaned_data["code"]},
+                )
+    return render(request, "attune/code.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an e-mailed link opens: who invites you, and a button to accept."""
+    try:
+        found = invitation_find(raw=token, channel=Invitation.Channel.EMAIL)
+    except ValidationError as error:
+        return render(request, "attune/invitation.html", {"error": error.messages[0]}, status=410)
+    if not request.user.is_authenticated:
+        # Kept for after sign-up: confirming the e-mail address accepts it (see adapters).
+        request.session[PENDING_INVITATION] = token
+        return render(request, "attune/invitation.html", {"invitation": found, "token": token})
+    if request.method == "GET":
+        return render(request, "attune/invitation.html", {"invitation": found, "token": token})
+    return _accept(request, raw=token, channel=Invitation.Channel.EMAIL)
+
+
+@login_required
+@require_POST
+def code_accept(request: HttpRequest) -> HttpResponse:
+    if _rate_limited(request, "link_code"):
+        messages.error(request, "Too many tries. Wait a few minutes, then try again.")
+        return redirect("code_enter")
+    return _accept(request, raw=request.POST.get("code", ""), channel=Invitation.Channel.CODE)
+
+
+def _accept(request: HttpRequest, *, raw: str, channel: str) -> HttpResponse:
+    try:
+        couple = invitation_accept(user=request.user, raw=raw, channel=channel)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("partner")
+    request.session.pop(PENDING_INVITATION, None)
+    partner = next(m.user for m in couple.memberships.all() if m.user_id != request.user.pk)
+    messages.success(request, f"You and {partner.display_name} are linked. Welcome.")
+    return redirect("checkins:timeline")
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def unlink(request: HttpRequest) -> HttpResponse:
+    couple_view = couple_for_user(user=request.user)
+    if couple_view is None:
+        return redirect("partner")
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        couple_unlink(user=request.user)
+        messages.success(request, "You are no longer linked. Your own check-ins stay yours.")
+        return redirect("checkins:timeline")
+    return render(request, "attune/unlink.html", {"form": form, "couple_view": couple_view})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        profile_update(
+            user=request.user, data={f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("settings")
+    return render(request, "attune/settings.html", {"form": form})
+
+
+@login_required
+@reauthentication_required
+@require_GET
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Everything the user wrote, in their time zone: JSON, or CSV (one row per record)."""
+    data = export_rows(user=request.user)
+    filename = f"attune-export-{request.user.pk}"
+    if fmt == "json":
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["record", "field", "value"])
+        for record, rows in data.items():
+            for index, row in enumerate(rows if isinstance(rows, list) else [rows]):
+                for field, value in row.items():
+                    writer.writerow([f"{record}[{index}]", field, _csv_value(value)])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def _csv_value(value) -> str:
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_delete(user=user)
+        messages.success(request, "Your account and everything you wrote are deleted.")
+        return redirect("home")
+    return render(request, "attune/delete.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("notifications")
+    return render(
+        request, "attune/notifications.html", {"items": notifications_for(user=request.user)}
+    )

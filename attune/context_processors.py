@@ -1,0 +1,12 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from attune.selectors import notifications_unread_count
+
+
+def notifications(request: HttpRequest) -> dict:
+    """The unread count for the bell, counted only if a template shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_count": SimpleLazyObject(lambda: notifications_unread_count(user=user))}
