@@ -61,12 +61,14 @@ def invitation_create(
         if email == inviter.email.lower():
             raise ValidationError({"email": "That is your own address; invite your partner's."})
     raw = new_link_token() if channel == Invitation.Channel.EMAIL else new_code()
+    now = timezone.now()
     invitation = Invitation(
         inviter=inviter,
         channel=channel,
         email=email if channel == Invitation.Channel.EMAIL else "",
         token_hash=token_hash(raw),
-        expires_at=timezone.now() + INVITATION_LIFETIME,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
     )
     invitation.full_clean(exclude=["inviter"])
     with transaction.atomic():

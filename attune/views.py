@@ -83,7 +83,7 @@ def invite_email(request: HttpRequest) -> HttpResponse:
                 accept_url=_accept_url(request),
             )
         except ValidationError as error:
-            form.add_error("email" if hasattr(error, "error_dict") else None, error)
+            form.add_error(None, error)
     if not form.is_valid():
         return _partner_page(request, email_form=form)
     messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
@@ -127,7 +127,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def code_enter(request: HttpRequest) -> HttpResponse:
     """Type the code your partner reads out; see who invited you before accepting."""
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if _rate_limited(request, "link_code"):
             form.add_error(None, "Too many tries. Wait a few minutes, then try again.")
@@ -191,7 +191,7 @@ def unlink(request: HttpRequest) -> HttpResponse:
     couple_view = couple_for_user(user=request.user)
     if couple_view is None:
         return redirect("partner")
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         couple_unlink(user=request.user)
         messages.success(request, "You are no longer linked. Your own check-ins stay yours.")
@@ -202,7 +202,7 @@ def unlink(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         profile_update(
             user=request.user, data={f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
@@ -244,7 +244,7 @@ def _csv_value(value) -> str:
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

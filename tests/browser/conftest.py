@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,6 +48,9 @@ def browser():
 @pytest.fixture
 def new_page(browser, live_server):
     """Open pages in fresh contexts (separate cookies), phone-sized unless told otherwise."""
+    # Rate-limit counters live in the database cache, which the flush between
+    # transactional tests does not empty: start each journey with none.
+    cache.clear()
     contexts = []
 
     def open_page(**options):
