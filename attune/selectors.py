@@ -145,6 +145,4 @@ def export_rows(*, user: User) -> dict:
             }
             for i in Invitation.objects.filter(inviter=user).order_by("created_at")
         ],
-        "consents": [],
-        "revisits": [],
     }

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +28,11 @@ def couple_link(*, first: User, second: User) -> Couple:
     try:
         with transaction.atomic():
             couple = Couple.objects.create()
-            Membership.objects.create(couple=couple, user=first, seat=1)
-            Membership.objects.create(couple=couple, user=second, seat=2)
+            # Insert in user-id order: two crossing links then wait on the same index entry
+            # (and the loser gets a clean IntegrityError) instead of deadlocking.
+            seats = sorted([(first, 1), (second, 2)], key=lambda pair: pair[0].pk)
+            for user, seat in seats:
+                Membership.objects.create(couple=couple, user=user, seat=seat)
     except IntegrityError:
         # The partial unique index on active memberships decides races between requests.
         raise ValidationError(
@@ -44,7 +48,8 @@ def _require_can_link(user: User) -> None:
         raise ValidationError("Therapist accounts cannot link as partners.", code="therapist")
     if not EmailAddress.objects.filter(user=user, verified=True).exists():
         raise ValidationError("Verify your e-mail address first.", code="unverified")
-    if couple_for_user(user=user) is not None:
+    # Asked of the database, not the per-request memo: this guards a write under locks.
+    if Membership.objects.filter(user=user, ended_at__isnull=True).exists():
         raise ValidationError("You are already linked with a partner.", code="already_linked")
 
 
@@ -126,12 +131,22 @@ def invitation_accept(*, user: User, raw: str, channel: str) -> Couple:
     """Accept an invitation: the couple forms, the invitation is used up, both are told."""
     with transaction.atomic():
         found = invitation_find(raw=raw, channel=channel)
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-        if not invitation.is_pending:
-            raise ValidationError("This invitation has already been used.", code="not_pending")
-        if invitation.inviter_id == user.pk:
+        if found.inviter_id == user.pk:
             raise ValidationError("This is your own invitation; give it to your partner.")
+        # Lock every open invitation of both people, always in id order: two people accepting
+        # each other's invitations at once then queue up here instead of deadlocking later.
+        locked = Invitation.objects.select_for_update().filter(
+            Q(pk=found.pk)
+            | Q(
+                inviter__in=[found.inviter_id, user.pk],
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+            )
+        )
+        invitation = next(i for i in locked.order_by("pk") if i.pk == found.pk)
         _require_can_link(user)
+        if not invitation.is_pending:
+            raise ValidationError("This invitation is no longer open.", code="not_pending")
         couple = couple_link(first=invitation.inviter, second=user)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user

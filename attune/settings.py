@@ -187,6 +187,8 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Attune"
+# Passkeys on http://127.0.0.1 during development; production is https only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = (
