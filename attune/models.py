@@ -172,6 +172,16 @@ class Notification(models.Model):
         PARTNER_LINKED = "partner_linked", "You and your partner are now linked in Attune."
         PARTNER_UNLINKED = "partner_unlinked", "Your partner ended the link in Attune."
         PARTNER_DELETED = "partner_deleted", "Your former partner closed their Attune account."
+        FLAG = "flag", "Attune noticed a moment when a pause could help."
+        REVISIT_PROPOSED = "revisit_proposed", "Your partner proposed a time to come back together."
+        REVISIT_AGREED = "revisit_agreed", "Your time to come back together is agreed."
+        REVISIT_DECLINED = "revisit_declined", "Your partner would like another time."
+        REVISIT_MOVED = "revisit_moved", "The time to come back together has moved."
+        REVISIT_CANCELLED = (
+            "revisit_cancelled",
+            "A planned time to come back together was cancelled.",
+        )
+        REMINDER = "reminder", "Attune has a reminder for you."
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

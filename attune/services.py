@@ -183,6 +183,13 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
         Membership.objects.filter(couple=couple_view.couple, ended_at__isnull=True).update(
             ended_at=now
         )
+        # Plans made together end with the couple: no revisit, no reminder after this.
+        from checkins.models import Reminder, Revisit
+
+        Revisit.objects.filter(couple=couple_view.couple, status__in=Revisit.OPEN).update(
+            status=Revisit.Status.CANCELLED, updated_at=now
+        )
+        Reminder.objects.filter(revisit__couple=couple_view.couple, sent_at__isnull=True).delete()
         if couple_view.partner is not None:
             notification_create(user=couple_view.partner, kind=reason, url=reverse("home"))
     memberships_forget(user, *([couple_view.partner] if couple_view.partner else []))

@@ -119,3 +119,33 @@ class CheckInForm(forms.ModelForm):
 
 class AnswerForm(forms.Form):
     kind = forms.ChoiceField(choices=Answer.Kind.choices)
+
+
+class RevisitForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label="Come back together at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=(
+            "Between 20 minutes and 24 hours from the moment. About twenty minutes is how long "
+            "a flooded body needs to settle; within a day keeps the pause a pause."
+        ),
+        error_messages={"required": "Choose a time.", "invalid": "Enter a date and time."},
+    )
+
+
+class DeclineForm(forms.Form):
+    message = forms.CharField(
+        label="A short message (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MoreTimeForm(forms.Form):
+    minutes = forms.TypedChoiceField(
+        label="How much more time?",
+        choices=[(15, "15 minutes"), (30, "30 minutes")],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -149,3 +151,130 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.get_kind_display()}"
+
+
+class Flag(models.Model):
+    """A stuck pattern the couple is in right now. It stays open until both partners are
+    regulated again; how long that took is kept for the therapist summary."""
+
+    class Pattern(models.TextChoices):
+        PURSUE_WITHDRAW = "pursue_withdraw", "Pursue and withdraw"
+        MUTUAL_ESCALATION = "mutual_escalation", "Both activated"
+        MUTUAL_WITHDRAWAL = "mutual_withdrawal", "Both shut down"
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="flags")
+    pattern = models.CharField(max_length=20, choices=Pattern.choices)
+    pursuer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checkin = models.ForeignKey(
+        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open flag per couple and pattern, also when both post in the same instant.
+            models.UniqueConstraint(
+                fields=["couple", "pattern"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="flag_one_open_per_pattern",
+            ),
+        ]
+        indexes = [models.Index(fields=["couple", "-opened_at"], name="flag_couple_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_pattern_display()} in {self.couple}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def time_to_regulated(self):
+        return self.resolved_at - self.opened_at if self.resolved_at else None
+
+
+class Revisit(models.Model):
+    """A time to come back to the conversation once both are calm."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        AGREED = "agreed", "Agreed"
+        DONE = "done", "Done"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN = (Status.PROPOSED, Status.AGREED)
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="revisits")
+    flag = models.ForeignKey(
+        Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisits"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_for = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    message = models.CharField(max_length=200, blank=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Bumped on every change of time, so calendars replace the event and stale reminders
+    # (made for an earlier time) know they are stale.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple"],
+                condition=models.Q(status__in=["proposed", "agreed"]),
+                name="revisit_one_open_per_couple",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revisit {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Reminder(models.Model):
+    """One partner's reminder of one revisit time. This row, not the task queue, is the
+    truth: a reminder is due, then sent exactly once (sent_at), or stale (its sequence is
+    older than the revisit's) and never sent."""
+
+    class Kind(models.TextChoices):
+        NUDGE = "nudge", "Ten minutes before"
+        REVISIT = "revisit", "At the time"
+
+    revisit = models.ForeignKey(Revisit, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    sequence = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    held_for_quiet_hours = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revisit", "user", "kind", "sequence"], name="reminder_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(sent_at__isnull=True), name="reminder_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.user} at {self.due_at:%Y-%m-%d %H:%M}"

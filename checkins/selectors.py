@@ -17,6 +17,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
@@ -26,7 +27,7 @@ from django.utils import timezone
 from attune.models import Membership, User
 from attune.selectors import memberships_of
 from checkins.lanes import LANE_TOPS, Lane, build_lane
-from checkins.models import Answer, CheckIn, NoteVisibility
+from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
 PAGE_SIZE = 30
 
@@ -114,16 +115,19 @@ def timeline_page(*, viewer: User, before: Cursor | None = None) -> TimelinePage
 
 def live_cursor(*, viewer: User) -> LiveCursor:
     """The newest check-in and answer the viewer can see right now."""
-    visible = _visible_to(viewer)
+    visible = CheckIn.objects.filter(_visible_to(viewer))
     # Newest first with a limit walks the primary keys backwards and stops at the first hit,
-    # where MAX() over a join would read the whole history.
-    checkin = CheckIn.objects.filter(visible).order_by("-id").values_list("id", flat=True).first()
-    answer = (
-        Answer.objects.filter(checkin__in=CheckIn.objects.filter(visible))
-        .order_by("-id")
-        .values_list("id", flat=True)
+    # where MAX() over a join would read the whole history. One query for both.
+    newest_answer = (
+        Answer.objects.filter(checkin__in=visible.values("id")).order_by("-id").values("id")[:1]
+    )
+    row = (
+        visible.order_by("-id")
+        .annotate(newest_answer=Subquery(newest_answer))
+        .values_list("id", "newest_answer")
         .first()
     )
+    checkin, answer = row if row else (0, 0)
     return LiveCursor(checkin=checkin or 0, answer=answer or 0)
 
 
@@ -220,3 +224,34 @@ def mark_for_viewer(entries: list[CheckIn], *, viewer: User, couple_id: int | No
             and entry.couple_id == couple_id
             and entry.occurred_at >= answerable_since
         )
+
+
+def flags_open(*, viewer: User) -> list[Flag]:
+    """Open flags of the viewer's active couple, newest first."""
+    couple_view = memberships_of(user=viewer).active
+    if couple_view is None:
+        return []
+    return list(
+        Flag.objects.filter(couple=couple_view.couple, resolved_at__isnull=True).order_by(
+            "-opened_at"
+        )
+    )
+
+
+def flag_for(*, viewer: User, pk: int) -> Flag | None:
+    couple_view = memberships_of(user=viewer).active
+    if couple_view is None:
+        return None
+    return Flag.objects.filter(couple=couple_view.couple, pk=pk).first()
+
+
+def revisits_visible_to(*, viewer: User) -> QuerySet[Revisit]:
+    """Revisits of the viewer's active couple."""
+    couple_view = memberships_of(user=viewer).active
+    if couple_view is None:
+        return Revisit.objects.none()
+    return Revisit.objects.filter(couple=couple_view.couple).select_related("flag", "proposed_by")
+
+
+def revisit_open(*, viewer: User) -> Revisit | None:
+    return revisits_visible_to(viewer=viewer).filter(status__in=Revisit.OPEN).first()

@@ -1,18 +1,42 @@
-"""Writes for check-ins and answers."""
+"""Writes for check-ins, answers, mismatch flags, revisits and reminders."""
 
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
-from attune.models import User
+from attune.models import Couple, Notification, User
 from attune.selectors import couple_for_user
-from checkins.models import Answer, CheckIn
+from attune.services import notification_create
+from checkins.mismatch import Reading, classify
+from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, State
+from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import ANSWER_WINDOW
 
+# Gottman's guidance for a break from a flooded conflict: at least about twenty minutes for
+# the body to settle, and not more than a day, so the pause does not become avoidance.
+REVISIT_EARLIEST = timedelta(minutes=20)
+REVISIT_LATEST = timedelta(hours=24)
+REVISIT_DEFAULT = timedelta(minutes=30)
+NUDGE_BEFORE = timedelta(minutes=10)
 
-def checkin_record(*, author: User, data: dict) -> CheckIn:
-    """Post a check-in to the author's active couple. `data` is a validated CheckInForm's
-    cleaned data; the author and couple come from the session, never from the request body."""
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: CheckIn
+    flag: Flag | None  # the open flag this check-in forms or joins, if any
+
+
+def checkin_record(*, author: User, data: dict) -> Recorded:
+    """Post a check-in to the author's active couple and compare it, in the same
+    transaction, with the partner's current check-in. `data` is a validated CheckInForm's
+    cleaned data; author and couple come from the session, never from the request body."""
     couple_view = couple_for_user(user=author)
     if couple_view is None:
         raise ValidationError("Link with your partner to start checking in.", code="unlinked")
@@ -22,7 +46,59 @@ def checkin_record(*, author: User, data: dict) -> CheckIn:
     checkin.full_clean(exclude=["author", "couple"], validate_constraints=False)
     with transaction.atomic():
         checkin.save()
-    return checkin
+        flag = _detect(checkin, couple_view.couple, couple_view.partner)
+    return Recorded(checkin=checkin, flag=flag)
+
+
+def _current(couple: Couple, author_id: int, now: datetime) -> CheckIn | None:
+    since = now - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
+    return (
+        CheckIn.objects.filter(couple=couple, author_id=author_id, occurred_at__gte=since)
+        .filter(occurred_at__lte=now)
+        .only("id", "author_id", "state", "need", "occurred_at")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+
+
+def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | None:
+    """Flag the pattern the two current check-ins form, or resolve open flags when both are
+    regulated. Current = each partner's latest, no older than CHECKIN_CURRENT_HOURS."""
+    if partner is None:
+        return None
+    now = timezone.now()
+    mine = _current(couple, checkin.author_id, now)
+    theirs = _current(couple, partner.pk, now)
+    if mine is None or theirs is None:
+        return None
+    if mine.state == theirs.state == State.REGULATED:
+        Flag.objects.filter(couple=couple, resolved_at__isnull=True).update(resolved_at=now)
+        return None
+    mismatch = classify(Reading(mine.state, mine.need), Reading(theirs.state, theirs.need))
+    if mismatch is None:
+        return None
+    people = (mine.author_id, theirs.author_id)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                couple=couple,
+                pattern=mismatch.pattern.value,
+                pursuer_id=people[mismatch.pursuer] if mismatch.pursuer is not None else None,
+                withdrawer_id=(
+                    people[mismatch.withdrawer] if mismatch.withdrawer is not None else None
+                ),
+                checkin=checkin,
+                opened_at=now,
+            )
+    except IntegrityError:
+        # Already open (perhaps opened by the partner's post in this same instant).
+        return Flag.objects.filter(
+            couple=couple, pattern=mismatch.pattern.value, resolved_at__isnull=True
+        ).first()
+    notification_create(
+        user=partner, kind=Notification.Kind.FLAG, url=reverse("checkins:flag", args=[flag.pk])
+    )
+    return flag
 
 
 def checkin_delete(*, actor: User, checkin: CheckIn) -> None:
@@ -49,3 +125,271 @@ def answer_give(*, author: User, checkin: CheckIn, kind: str) -> Answer:
     except IntegrityError:
         raise ValidationError("You have already answered this check-in.") from None
     return answer
+
+
+# --- Revisits -----------------------------------------------------------------------------
+
+
+def revisit_window(*, flag: Flag | None, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest allowed revisit time: 20 minutes to 24 hours after the flag
+    (or after now, without one), and never in the past."""
+    anchor = flag.opened_at if flag else now
+    return max(anchor + REVISIT_EARLIEST, now), anchor + REVISIT_LATEST
+
+
+def _check_time(when: datetime, flag: Flag | None) -> None:
+    earliest, latest = revisit_window(flag=flag, now=timezone.now())
+    # A minute of grace: the form was filled in a moment ago.
+    if when < earliest - timedelta(minutes=1):
+        raise ValidationError(
+            {
+                "scheduled_for": "Give it at least 20 minutes: that is about how long a body "
+                "needs to settle."
+            }
+        )
+    if when > latest:
+        raise ValidationError(
+            {
+                "scheduled_for": "Come back within 24 hours of the moment, so the pause stays a "
+                "pause."
+            }
+        )
+
+
+def _other(couple_view, user: User) -> User:
+    return couple_view.partner
+
+
+def _open_revisit(couple: Couple) -> Revisit | None:
+    return Revisit.objects.filter(couple=couple, status__in=Revisit.OPEN).first()
+
+
+def revisit_propose(*, proposer: User, when: datetime, flag: Flag | None = None) -> Revisit:
+    """Propose a time to come back together. A couple has one open revisit at a time; a
+    partner's proposal to an open one from the other is a counter-proposal."""
+    couple_view = couple_for_user(user=proposer)
+    if couple_view is None:
+        raise ValidationError("Link with your partner to plan a revisit.")
+    if flag is not None and flag.couple_id != couple_view.couple.pk:
+        raise PermissionDenied
+    _check_time(when, flag)
+    with transaction.atomic():
+        existing = (
+            Revisit.objects.select_for_update()
+            .filter(couple=couple_view.couple, status__in=Revisit.OPEN)
+            .first()
+        )
+        if existing is not None:
+            if existing.status == Revisit.Status.AGREED:
+                raise ValidationError("You already have a time agreed; move that one instead.")
+            existing.scheduled_for = when
+            existing.proposed_by = proposer
+            existing.sequence = F("sequence") + 1
+            existing.updated_at = timezone.now()
+            existing.save()
+            existing.refresh_from_db()
+            revisit = existing
+        else:
+            try:
+                with transaction.atomic():
+                    revisit = Revisit.objects.create(
+                        couple=couple_view.couple,
+                        flag=flag,
+                        proposed_by=proposer,
+                        scheduled_for=when,
+                    )
+            except IntegrityError:
+                raise ValidationError(
+                    "Your partner has just proposed a time; see theirs."
+                ) from None
+        notification_create(
+            user=_other(couple_view, proposer),
+            kind=Notification.Kind.REVISIT_PROPOSED,
+            url=reverse("checkins:revisit", args=[revisit.pk]),
+        )
+    return revisit
+
+
+def revisit_accept(*, user: User, revisit: Revisit) -> Revisit:
+    """The other partner agrees to the proposed time: reminders are scheduled for both."""
+    couple_view = couple_for_user(user=user)
+    with transaction.atomic():
+        revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
+        if revisit.status != Revisit.Status.PROPOSED:
+            raise ValidationError("This revisit is no longer waiting for an answer.")
+        if revisit.proposed_by_id == user.pk:
+            raise ValidationError("Your partner answers your proposal.")
+        if revisit.scheduled_for <= timezone.now():
+            raise ValidationError("That time has passed; propose a new one.")
+        revisit.status = Revisit.Status.AGREED
+        revisit.updated_at = timezone.now()
+        revisit.save(update_fields=["status", "updated_at"])
+        reminders_schedule(revisit=revisit)
+        notification_create(
+            user=_other(couple_view, user),
+            kind=Notification.Kind.REVISIT_AGREED,
+            url=reverse("checkins:revisit", args=[revisit.pk]),
+        )
+    return revisit
+
+
+def revisit_decline(*, user: User, revisit: Revisit, message: str = "") -> Revisit:
+    """Decline a proposed time, with an optional short message."""
+    return _close(
+        user,
+        revisit,
+        Revisit.Status.CANCELLED,
+        Notification.Kind.REVISIT_DECLINED,
+        message=message,
+        allowed=(Revisit.Status.PROPOSED,),
+    )
+
+
+def revisit_cancel(*, user: User, revisit: Revisit) -> Revisit:
+    """Either partner cancels a proposed or agreed revisit; the other is told."""
+    return _close(
+        user,
+        revisit,
+        Revisit.Status.CANCELLED,
+        Notification.Kind.REVISIT_CANCELLED,
+        allowed=Revisit.OPEN,
+    )
+
+
+def revisit_mark_done(*, user: User, revisit: Revisit) -> Revisit:
+    if revisit.scheduled_for > timezone.now():
+        raise ValidationError("Mark it done once the time has come.")
+    return _close(user, revisit, Revisit.Status.DONE, None, allowed=(Revisit.Status.AGREED,))
+
+
+def _close(user, revisit, status, kind, *, message="", allowed) -> Revisit:
+    couple_view = couple_for_user(user=user)
+    with transaction.atomic():
+        revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
+        if revisit.status not in allowed:
+            raise ValidationError("This revisit can't be changed any more.")
+        revisit.status = status
+        revisit.message = message.strip()[:200]
+        revisit.updated_at = timezone.now()
+        revisit.save(update_fields=["status", "message", "updated_at"])
+        revisit.reminders.filter(sent_at__isnull=True).delete()
+        if kind:
+            notification_create(
+                user=_other(couple_view, user),
+                kind=kind,
+                url=reverse("checkins:revisit", args=[revisit.pk]),
+            )
+    return revisit
+
+
+def revisit_move(*, user: User, revisit: Revisit, when: datetime) -> Revisit:
+    """Move an agreed revisit (reschedule, or "I need more time"): reminders follow the new
+    time, the calendar event keeps its UID with a higher SEQUENCE, the partner is told."""
+    couple_view = couple_for_user(user=user)
+    with transaction.atomic():
+        revisit = Revisit.objects.select_for_update().select_related("flag").get(pk=revisit.pk)
+        if revisit.status != Revisit.Status.AGREED:
+            raise ValidationError("Only an agreed revisit can be moved.")
+        _check_time(when, revisit.flag)
+        revisit.scheduled_for = when
+        revisit.sequence += 1
+        revisit.updated_at = timezone.now()
+        revisit.save(update_fields=["scheduled_for", "sequence", "updated_at"])
+        revisit.reminders.filter(sent_at__isnull=True).delete()
+        reminders_schedule(revisit=revisit)
+        notification_create(
+            user=_other(couple_view, user),
+            kind=Notification.Kind.REVISIT_MOVED,
+            url=reverse("checkins:revisit", args=[revisit.pk]),
+        )
+    return revisit
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def reminders_schedule(*, revisit: Revisit) -> list[Reminder]:
+    """A reminder for each partner at the revisit time (held past their quiet hours), and
+    a nudge ten minutes before when that is still ahead. Enqueued after commit."""
+    from checkins.tasks import reminder_due
+
+    now = timezone.now()
+    people = [
+        m.user for m in revisit.couple.memberships.select_related("user") if m.ended_at is None
+    ]
+    reminders = []
+    for person in people:
+        tz = zoneinfo_of(person)
+        moments = [(Reminder.Kind.REVISIT, revisit.scheduled_for)]
+        if revisit.scheduled_for - NUDGE_BEFORE > now:
+            moments.append((Reminder.Kind.NUDGE, revisit.scheduled_for - NUDGE_BEFORE))
+        for kind, when in moments:
+            due = hold_for_quiet_hours(
+                when, tz=tz, start=person.quiet_hours_start, end=person.quiet_hours_end
+            )
+            reminders.append(
+                Reminder(
+                    revisit=revisit,
+                    user=person,
+                    kind=kind,
+                    sequence=revisit.sequence,
+                    due_at=due,
+                    held_for_quiet_hours=due != when,
+                )
+            )
+    created = Reminder.objects.bulk_create(reminders)
+    for reminder in created:
+        transaction.on_commit(
+            lambda pk=reminder.pk, due=reminder.due_at: reminder_due.using(run_after=due).enqueue(
+                pk
+            )
+        )
+    return created
+
+
+def zoneinfo_of(user: User) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(user.time_zone)
+
+
+def reminders_send_due(
+    *, now: datetime | None = None, only: int | None = None, batch: int = 100
+) -> int:
+    """Send every due, unsent, current reminder; return how many were sent.
+
+    Exactly once: each batch locks its rows (SKIP LOCKED, so two workers share the work
+    instead of doubling it), writes each recipient's in-app notification and the sent mark
+    in the same transaction, and commits. A worker killed mid-batch commits nothing, its
+    locks vanish with its connection, and the next sweep sends those reminders. The e-mail
+    goes out through the notification's own task after the commit (see
+    attune.services.notification_email_send for what an e-mail can promise)."""
+    sent = 0
+    while True:
+        moment = now or timezone.now()
+        with transaction.atomic():
+            due = (
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("revisit", "user")
+                .filter(sent_at__isnull=True, due_at__lte=moment)
+                .order_by("due_at", "pk")
+            )
+            if only is not None:
+                due = due.filter(pk=only)
+            rows = list(due[:batch])
+            for reminder in rows:
+                revisit = reminder.revisit
+                stale = (
+                    revisit.status != Revisit.Status.AGREED or reminder.sequence != revisit.sequence
+                )
+                if stale:
+                    reminder.delete()  # cancelled or moved since: never delivered
+                    continue
+                reminder.sent_at = moment
+                reminder.save(update_fields=["sent_at"])
+                notification_create(
+                    user=reminder.user,
+                    kind=Notification.Kind.REMINDER,
+                    url=reverse("checkins:revisit", args=[revisit.pk]),
+                )
+                sent += 1
+        if len(rows) < batch or only is not None:
+            return sent

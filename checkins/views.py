@@ -7,37 +7,55 @@ visible, and answers "nothing new" with an empty 204 in two queries (session, th
 loaded together with a has-news flag).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from attune.auth import session_user
 from attune.middleware import loads_user_itself
 from attune.models import User
 from attune.selectors import CoupleView, couple_for_user
-from checkins.forms import AnswerForm, CheckInForm
-from checkins.models import CheckIn
+from checkins.calendar import revisit_ics
+from checkins.forms import AnswerForm, CheckInForm, DeclineForm, MoreTimeForm, RevisitForm
+from checkins.mismatch import describe
+from checkins.models import CheckIn, Flag, Revisit
 from checkins.selectors import (
     Cursor,
     LiveCursor,
     checkins_visible_to,
+    flag_for,
+    flags_open,
     live_cursor,
     mark_for_viewer,
+    revisit_open,
+    revisits_visible_to,
     timeline_news,
     timeline_page,
     two_lane_pictures,
     users_with_news,
 )
-from checkins.services import answer_give, checkin_delete, checkin_record
+from checkins.services import (
+    REVISIT_DEFAULT,
+    answer_give,
+    checkin_delete,
+    checkin_record,
+    revisit_accept,
+    revisit_cancel,
+    revisit_decline,
+    revisit_mark_done,
+    revisit_move,
+    revisit_propose,
+    revisit_window,
+)
 from checkins.timeline import (
     cursor_decode,
     cursor_encode,
@@ -110,6 +128,15 @@ def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict
     }
 
 
+def _described(flags: list[Flag], viewer: User, couple_view: CoupleView | None) -> list[Flag]:
+    partner = couple_view.partner.display_name if couple_view and couple_view.partner else ""
+    for flag in flags:
+        flag.words = describe(
+            flag.pattern, viewer_pursues=flag.pursuer_id == viewer.pk, partner=partner
+        )
+    return flags
+
+
 def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> dict:
     couple_view = couple_for_user(user=viewer)
     page = timeline_page(viewer=viewer, before=before)
@@ -122,6 +149,8 @@ def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> 
         "form": form,
         "is_first_page": before is None,
         "pictures": _pictures(viewer, couple_view),
+        "flags": _described(flags_open(viewer=viewer), viewer, couple_view),
+        "revisit": revisit_open(viewer=viewer),
         **_live_context(viewer, days[0]["date"] if days and before is None else None),
     }
 
@@ -161,11 +190,16 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
             return HttpResponseClientRedirect(reverse("checkins:timeline"))
         return redirect("checkins:timeline")
     form = CheckInForm(request.POST)
+    recorded = None
     if form.is_valid():
         try:
-            checkin_record(author=viewer, data=form.cleaned_data)
+            recorded = checkin_record(author=viewer, data=form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+    if recorded is not None and recorded.flag is not None:
+        # Posting into a mismatch: a calm pause page rather than the timeline.
+        url = reverse("checkins:flag", args=[recorded.flag.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if form.is_valid():
         if not request.htmx:
             messages.success(request, "Checked in. Your partner will see it on your timeline.")
@@ -237,3 +271,137 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
         [entry], viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
     )
     return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})
+
+
+def _revisit_form(flag: Flag | None) -> RevisitForm:
+    """The form, suggesting now + 30 minutes (inside the allowed window)."""
+    earliest, latest = revisit_window(flag=flag, now=timezone.now())
+    suggestion = min(max(timezone.now() + REVISIT_DEFAULT, earliest), latest)
+    local = timezone.localtime(suggestion).replace(second=0, microsecond=0)
+    return RevisitForm(initial={"scheduled_for": local})
+
+
+@login_required
+@require_GET
+def flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pause page: what is happening in plain words, and a time to come back."""
+    found = flag_for(viewer=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    couple_view = couple_for_user(user=request.user)
+    _described([found], request.user, couple_view)
+    context = {
+        "flag": found,
+        "couple_view": couple_view,
+        "revisit": revisit_open(viewer=request.user),
+        "form": _revisit_form(found if found.is_open else None),
+    }
+    return render(request, "checkins/flag.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revisit_new(request: HttpRequest) -> HttpResponse:
+    """Propose a time to come back together, from a flag or without one."""
+    raw_flag = request.POST.get("flag") or request.GET.get("flag") or ""
+    found = flag_for(viewer=request.user, pk=int(raw_flag)) if raw_flag.isdigit() else None
+    if raw_flag and found is None:
+        raise Http404
+    anchor = found if found and found.is_open else None
+    form = RevisitForm(request.POST) if request.method == "POST" else _revisit_form(anchor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revisit = revisit_propose(
+                proposer=request.user, when=form.cleaned_data["scheduled_for"], flag=anchor
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Proposed. Your partner can accept or suggest another time.")
+            return redirect("checkins:revisit", pk=revisit.pk)
+    return render(
+        request,
+        "checkins/revisit_new.html",
+        {"form": form, "flag": found, "couple_view": couple_for_user(user=request.user)},
+    )
+
+
+def _revisit_or_404(request: HttpRequest, pk: int) -> Revisit:
+    return get_object_or_404(revisits_visible_to(viewer=request.user), pk=pk)
+
+
+@login_required
+@require_GET
+def revisit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _revisit_or_404(request, pk)
+    context = {
+        "revisit": found,
+        "couple_view": couple_for_user(user=request.user),
+        "mine": found.proposed_by_id == request.user.pk,
+        "counter_form": _revisit_form(found.flag if found.flag and found.flag.is_open else None),
+        "decline_form": DeclineForm(),
+        "more_time_form": MoreTimeForm(),
+        "due": found.scheduled_for <= timezone.now(),
+        "reminders": found.reminders.filter(user=request.user, sequence=found.sequence),
+    }
+    return render(request, "checkins/revisit.html", context)
+
+
+@login_required
+@require_POST
+def revisit_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Accept, decline, cancel, mark done, move or ask for more time."""
+    found = _revisit_or_404(request, pk)
+    user = request.user
+    try:
+        if action == "accept":
+            revisit_accept(user=user, revisit=found)
+            messages.success(request, "Agreed. Attune will remind you both.")
+        elif action == "decline":
+            form = DeclineForm(request.POST)
+            message = form.cleaned_data["message"] if form.is_valid() else ""
+            revisit_decline(user=user, revisit=found, message=message)
+            messages.success(request, "Declined. You can propose another time whenever you like.")
+        elif action == "cancel":
+            revisit_cancel(user=user, revisit=found)
+            messages.success(request, "Cancelled. Your partner has been told.")
+        elif action == "done":
+            revisit_mark_done(user=user, revisit=found)
+            messages.success(request, "Marked as done. Well done for coming back together.")
+        elif action == "more-time":
+            form = MoreTimeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose 15 or 30 minutes.")
+            when = found.scheduled_for + timedelta(minutes=form.cleaned_data["minutes"])
+            revisit_move(user=user, revisit=found, when=max(when, timezone.now()))
+            messages.success(request, "Moved. Your partner has been told.")
+        elif action in ("move", "counter"):
+            form = RevisitForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors["scheduled_for"][0])
+            when = form.cleaned_data["scheduled_for"]
+            if found.status == Revisit.Status.PROPOSED:
+                revisit_propose(proposer=user, when=when, flag=found.flag)
+            else:
+                revisit_move(user=user, revisit=found, when=when)
+            messages.success(request, "New time sent to your partner.")
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("checkins:revisit", pk=found.pk)
+
+
+@login_required
+@require_GET
+def revisit_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agreed revisit as an .ics event; its UID stays, its SEQUENCE rises on a move."""
+    found = _revisit_or_404(request, pk)
+    if found.status != Revisit.Status.AGREED:
+        raise Http404
+    body = revisit_ics(
+        found, url=request.build_absolute_uri(reverse("checkins:revisit", args=[pk]))
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="attune-revisit.ics"'
+    return response
