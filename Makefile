@@ -29,11 +29,13 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Serves on http://$(HOST):$(PORT) with the background worker beside it; Ctrl-C stops both.
+# Serves on http://$(HOST):$(PORT) with the background worker and the reminder sweep beside
+# it; Ctrl-C stops all three.
 run: seed
 	@echo "Attune on http://$(HOST):$(PORT)/ (demo: alex@demo.attune / attune-demo-2026)"
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/python manage.py send_due_reminders --loop 60 & sweeper=$$!; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Uses DATABASE_URL when set (PostgreSQL), SQLite otherwise. Browser tests need Chromium at

@@ -287,7 +287,11 @@ def revisit_move(*, user: User, revisit: Revisit, when: datetime) -> Revisit:
     time, the calendar event keeps its UID with a higher SEQUENCE, the partner is told."""
     couple_view = couple_for_user(user=user)
     with transaction.atomic():
-        revisit = Revisit.objects.select_for_update().select_related("flag").get(pk=revisit.pk)
+        revisit = (
+            Revisit.objects.select_for_update(of=("self",))
+            .select_related("flag")
+            .get(pk=revisit.pk)
+        )
         if revisit.status != Revisit.Status.AGREED:
             raise ValidationError("Only an agreed revisit can be moved.")
         _check_time(when, revisit.flag)

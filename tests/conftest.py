@@ -4,6 +4,12 @@ from attune.services import couple_link
 from tests.factories import TherapistFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs a third of a second a user; tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def partner_a(db):
     return UserFactory(display_name="Alex")

@@ -1,0 +1,153 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertRedirects
+
+from attune.models import Notification
+from checkins.models import Flag
+from checkins.services import checkin_record
+from tests.factories import CheckInFactory, UserFactory
+
+CREATE = reverse("checkins:create")
+
+
+def post(client, user, state, need, **extra):
+    client.force_login(user)
+    return client.post(CREATE, {"state": state, "intensity": 4, "need": need, **extra})
+
+
+def test_pursue_withdraw_is_flagged_with_roles_and_a_calm_pause(client, partner_a, partner_b):
+    post(client, partner_b, "shutdown", "space")
+    response = post(client, partner_a, "activated", "connect")
+    flag = Flag.objects.get()
+    assertRedirects(response, reverse("checkins:flag", args=[flag.pk]))
+    assert (flag.pattern, flag.pursuer, flag.withdrawer) == (
+        "pursue_withdraw",
+        partner_a,
+        partner_b,
+    )
+    pause = client.get(response.url)
+    assertContains(pause, "You&#x27;re reaching out; Sam needs space right now.")
+    assertContains(pause, "This is the cycle, not either of you.")
+    assertContains(pause, 'name="scheduled_for"')
+    # The partner hears of it, in words that say nothing private.
+    notice = Notification.objects.get(user=partner_b, kind="flag")
+    assert "activated" not in notice.text and "conflict" not in notice.text
+    client.force_login(partner_b)
+    timeline = client.get(reverse("checkins:timeline"))
+    assertContains(timeline, "You need some space; Alex is reaching out right now.")
+
+
+def test_htmx_posts_into_a_mismatch_are_sent_to_the_pause_page(client, partner_a, partner_b):
+    CheckInFactory(author=partner_b, state="activated", need="none")
+    client.force_login(partner_a)
+    response = client.post(
+        CREATE, {"state": "activated", "intensity": 3}, headers={"HX-Request": "true"}
+    )
+    flag = Flag.objects.get(pattern="mutual_escalation")
+    assert response.headers["HX-Redirect"] == reverse("checkins:flag", args=[flag.pk])
+
+
+def test_one_open_flag_per_pattern(client, partner_a, partner_b):
+    post(client, partner_b, "shutdown", "none")
+    post(client, partner_a, "shutdown", "none")
+    post(client, partner_a, "shutdown", "space")
+    post(client, partner_b, "shutdown", "connect")
+    assert Flag.objects.filter(pattern="mutual_withdrawal").count() == 1
+    assert Notification.objects.filter(kind="flag").count() == 1
+
+
+def test_both_regulated_resolves_and_keeps_the_time(client, partner_a, partner_b):
+    post(client, partner_b, "shutdown", "space")
+    post(client, partner_a, "activated", "connect")
+    post(client, partner_a, "regulated", "none")
+    assert Flag.objects.get().is_open  # only one of them is calm so far
+    post(client, partner_b, "regulated", "none")
+    flag = Flag.objects.get()
+    assert not flag.is_open
+    assert timedelta(0) <= flag.time_to_regulated < timedelta(minutes=1)
+    # A new mismatch later opens a new flag.
+    post(client, partner_b, "shutdown", "space")
+    post(client, partner_a, "activated", "connect")
+    assert Flag.objects.filter(resolved_at__isnull=True).count() == 1
+    assert Flag.objects.count() == 2
+
+
+def test_an_aged_out_checkin_is_not_current(client, partner_a, partner_b):
+    CheckInFactory(
+        author=partner_b,
+        state="shutdown",
+        need="space",
+        occurred_at=timezone.now() - timedelta(hours=3, minutes=1),
+    )
+    post(client, partner_a, "activated", "connect")
+    assert not Flag.objects.exists()
+
+
+def test_no_flag_without_a_partner_checkin_or_for_other_couples(
+    client, partner_a, partner_b, outsider
+):
+    CheckInFactory(author=outsider, state="shutdown", need="space")
+    post(client, partner_a, "activated", "connect")
+    assert not Flag.objects.exists()
+
+
+def test_outsiders_do_not_see_a_flag(client, partner_a, partner_b, outsider):
+    CheckInFactory(author=partner_b, state="shutdown")
+    post(client, partner_a, "shutdown", "none")
+    flag = Flag.objects.get()
+    client.force_login(outsider)
+    assert client.get(reverse("checkins:flag", args=[flag.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_posting_in_the_same_instant_make_one_flag():
+    if connection.vendor != "postgresql":
+        pytest.skip("the race needs two real PostgreSQL connections (CI runs it)")
+    from attune.services import couple_link
+
+    alex, sam = UserFactory(display_name="Alex"), UserFactory(display_name="Sam")
+    couple_link(first=alex, second=sam)
+    CheckInFactory(author=alex, state="regulated")
+    CheckInFactory(author=sam, state="regulated")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def check_in(user):
+        from django.db import connections
+
+        from attune.models import User
+
+        try:
+            fresh = User.objects.get(pk=user.pk)
+            barrier.wait()
+            data = {
+                "state": "activated",
+                "intensity": 4,
+                "need": "none",
+                "note": "",
+                "note_visibility": "only_me",
+                "body_cues": [],
+                "stressors": [],
+                "occurred_at": timezone.now(),
+            }
+            for _ in range(5):
+                checkin_record(author=fresh, data=data)
+            outcomes.append("ok")
+        except (ValidationError, Exception) as error:
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=check_in, args=(u,)) for u in (alex, sam)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["ok", "ok"]
+    assert Flag.objects.filter(pattern="mutual_escalation", resolved_at__isnull=True).count() == 1
