@@ -8,7 +8,6 @@ from checkins.models import (
     STATE_DESCRIPTIONS,
     STRESSORS,
     Answer,
-    CheckIn,
     Need,
     NoteVisibility,
     State,
@@ -31,7 +30,10 @@ class StateRadioSelect(forms.RadioSelect):
         return context
 
 
-class CheckInForm(forms.ModelForm):
+class CheckInForm(forms.Form):
+    """A check-in as typed. A plain form: every value is checked against its fixed list
+    here, and the database's CHECK constraints hold the same rules on insert."""
+
     state = forms.ChoiceField(
         label="How is your body right now?",
         choices=State.choices,
@@ -47,6 +49,13 @@ class CheckInForm(forms.ModelForm):
         help_text="1 is barely there, 5 is as strong as it gets.",
         error_messages={"invalid_choice": "Choose an intensity from 1 to 5."},
     )
+    need = forms.ChoiceField(
+        label="What do you need?",
+        choices=Need.choices,
+        initial=Need.NONE,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
     body_cues = forms.MultipleChoiceField(
         label="What do you notice in your body?",
         choices=list(BODY_CUES.items()),
@@ -59,6 +68,21 @@ class CheckInForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
+    note = forms.CharField(
+        label="A note",
+        required=False,
+        max_length=1000,
+        help_text="Up to 1,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        error_messages={"max_length": "Keep the note to 1,000 characters (it has %(show_value)d)."},
+    )
+    note_visibility = forms.ChoiceField(
+        label="Who sees the note?",
+        choices=NoteVisibility.choices,
+        initial=NoteVisibility.ONLY_ME,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
     occurred_at = forms.DateTimeField(
         label="When",
         required=False,
@@ -66,39 +90,7 @@ class CheckInForm(forms.ModelForm):
         help_text="Leave empty for now. You can set it back up to 24 hours.",
     )
 
-    class Meta:
-        model = CheckIn
-        fields = [
-            "state",
-            "intensity",
-            "need",
-            "body_cues",
-            "stressors",
-            "note",
-            "note_visibility",
-            "occurred_at",
-        ]
-        labels = {
-            "need": "What do you need?",
-            "note": "A note",
-            "note_visibility": "Who sees the note?",
-        }
-        help_texts = {"note": "Up to 1,000 characters."}
-        widgets = {
-            "need": forms.RadioSelect(attrs={"class": "chips"}),
-            "note": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
-            "note_visibility": forms.RadioSelect(attrs={"class": "chips"}),
-        }
-        error_messages = {
-            "note": {"max_length": "Keep the note to 1,000 characters (it has %(show_value)d)."},
-        }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Two taps are enough: what is left out takes the model's default.
-        for name in ("need", "note_visibility"):
-            self.fields[name].required = False
-
+    # Two taps are enough: what is left out takes the default.
     def clean_need(self) -> str:
         return self.cleaned_data.get("need") or Need.NONE
 
@@ -148,4 +140,14 @@ class MoreTimeForm(forms.Form):
         choices=[(15, "15 minutes"), (30, "30 minutes")],
         coerce=int,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="How did it go?",
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "scale"}),
+        help_text="1 is hard, 5 is good. Only the two of you (and a therapist you invite) see it.",
     )

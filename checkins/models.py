@@ -278,3 +278,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.user} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class RevisitRating(models.Model):
+    """One partner's answer to "how did it go?" after a revisit (1-5, optional)."""
+
+    revisit = models.ForeignKey(Revisit, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="revisit_ratings"
+    )
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["revisit", "user"], name="rating_once_per_person"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.rating}/5"

@@ -255,3 +255,15 @@ def revisits_visible_to(*, viewer: User) -> QuerySet[Revisit]:
 
 def revisit_open(*, viewer: User) -> Revisit | None:
     return revisits_visible_to(viewer=viewer).filter(status__in=Revisit.OPEN).first()
+
+
+def current_checkin(*, viewer: User) -> CheckIn | None:
+    """The viewer's own current check-in: their latest, if not older than the window."""
+    since = timezone.now() - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
+    return (
+        CheckIn.objects.filter(
+            author=viewer, occurred_at__gte=since, occurred_at__lte=timezone.now()
+        )
+        .order_by("-occurred_at", "-id")
+        .first()
+    )

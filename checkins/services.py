@@ -15,7 +15,7 @@ from attune.models import Couple, Notification, User
 from attune.selectors import couple_for_user
 from attune.services import notification_create
 from checkins.mismatch import Reading, classify
-from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, State
+from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, RevisitRating, State
 from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import ANSWER_WINDOW
 
@@ -257,9 +257,31 @@ def revisit_cancel(*, user: User, revisit: Revisit) -> Revisit:
 
 
 def revisit_mark_done(*, user: User, revisit: Revisit) -> Revisit:
+    """Either partner marks an agreed revisit done once its time has come."""
     if revisit.scheduled_for > timezone.now():
         raise ValidationError("Mark it done once the time has come.")
     return _close(user, revisit, Revisit.Status.DONE, None, allowed=(Revisit.Status.AGREED,))
+
+
+def revisit_rate(*, user: User, revisit: Revisit, rating: int) -> RevisitRating:
+    """Each partner's optional "how did it go?" (1-5) once a revisit is done; the last
+    answer counts."""
+    if revisit.status != Revisit.Status.DONE:
+        raise ValidationError("You can say how it went once the revisit is done.")
+    if rating not in range(1, 6):
+        raise ValidationError("Choose from 1 to 5.")
+    answer, _created = RevisitRating.objects.update_or_create(
+        revisit=revisit, user=user, defaults={"rating": rating}
+    )
+    return answer
+
+
+def revisits_mark_missed(*, now: datetime | None = None) -> int:
+    """Agreed revisits a day past their time that nobody marked done count as missed."""
+    moment = now or timezone.now()
+    return Revisit.objects.filter(
+        status=Revisit.Status.AGREED, scheduled_for__lt=moment - REVISIT_LATEST
+    ).update(status=Revisit.Status.MISSED, updated_at=moment)
 
 
 def _close(user, revisit, status, kind, *, message="", allowed) -> Revisit:

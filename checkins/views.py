@@ -25,13 +25,21 @@ from attune.middleware import loads_user_itself
 from attune.models import User
 from attune.selectors import CoupleView, couple_for_user
 from checkins.calendar import revisit_ics
-from checkins.forms import AnswerForm, CheckInForm, DeclineForm, MoreTimeForm, RevisitForm
+from checkins.forms import (
+    AnswerForm,
+    CheckInForm,
+    DeclineForm,
+    MoreTimeForm,
+    RatingForm,
+    RevisitForm,
+)
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit
 from checkins.selectors import (
     Cursor,
     LiveCursor,
     checkins_visible_to,
+    current_checkin,
     flag_for,
     flags_open,
     live_cursor,
@@ -54,6 +62,7 @@ from checkins.services import (
     revisit_mark_done,
     revisit_move,
     revisit_propose,
+    revisit_rate,
     revisit_window,
 )
 from checkins.timeline import (
@@ -342,6 +351,9 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
         "decline_form": DeclineForm(),
         "more_time_form": MoreTimeForm(),
         "due": found.scheduled_for <= timezone.now(),
+        "current": current_checkin(viewer=request.user),
+        "rating_form": RatingForm(),
+        "my_rating": found.ratings.filter(user=request.user).first(),
         "reminders": found.reminders.filter(user=request.user, sequence=found.sequence),
     }
     return render(request, "checkins/revisit.html", context)
@@ -368,6 +380,12 @@ def revisit_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "done":
             revisit_mark_done(user=user, revisit=found)
             messages.success(request, "Marked as done. Well done for coming back together.")
+        elif action == "rate":
+            form = RatingForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose from 1 to 5.")
+            revisit_rate(user=user, revisit=found, rating=form.cleaned_data["rating"])
+            messages.success(request, "Thank you.")
         elif action == "more-time":
             form = MoreTimeForm(request.POST)
             if not form.is_valid():

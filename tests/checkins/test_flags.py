@@ -151,3 +151,27 @@ def test_both_posting_in_the_same_instant_make_one_flag():
         thread.join()
     assert outcomes == ["ok", "ok"]
     assert Flag.objects.filter(pattern="mutual_escalation", resolved_at__isnull=True).count() == 1
+
+
+def test_a_checkin_post_with_detection_stays_within_15_queries(
+    client, partner_a, partner_b, django_assert_max_num_queries
+):
+    CheckInFactory(author=partner_b, state="shutdown", need="space")
+    CheckInFactory(author=partner_a, state="regulated")
+    client.force_login(partner_a)
+    # A mismatch: detection, a new flag, the partner's notification and its e-mail task.
+    with django_assert_max_num_queries(15):
+        response = client.post(
+            CREATE,
+            {"state": "activated", "intensity": 4, "need": "connect"},
+            headers={"HX-Request": "true"},
+        )
+    assert "HX-Redirect" in response.headers
+    # No mismatch: detection, then the news since the page's cursor for the htmx swap.
+    with django_assert_max_num_queries(15):
+        response = client.post(
+            CREATE,
+            {"state": "regulated", "intensity": 1, "checkin": 0, "answer": 0},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200

@@ -214,3 +214,45 @@ def test_reminder_email_goes_through_the_notification(
     assert "/notifications/" in message.body
     for private in ("activated", "shutdown", "conflict", "regulated"):
         assert private not in (message.subject + message.body).lower()
+
+
+def test_done_then_each_says_how_it_went(client, partner_a, partner_b, proposed):
+    revisit_accept(user=partner_b, revisit=proposed)
+    client.force_login(partner_a)
+    act(client, proposed, "done")
+    assert Revisit.objects.get().status == "agreed"  # not before its time
+    with time_machine.travel(proposed.scheduled_for + timedelta(minutes=5)):
+        act(client, proposed, "done")
+        assert Revisit.objects.get().status == "done"
+        act(client, proposed, "rate", rating="4")
+        act(client, proposed, "rate", rating="9")
+        client.force_login(partner_b)
+        act(client, proposed, "rate", rating="2")
+    assert sorted(proposed.ratings.values_list("user_id", "rating")) == sorted(
+        [(partner_a.pk, 4), (partner_b.pk, 2)]
+    )
+
+
+def test_a_revisit_nobody_marks_done_becomes_missed(partner_a, partner_b, proposed):
+    from checkins.services import revisits_mark_missed
+
+    revisit_accept(user=partner_b, revisit=proposed)
+    assert revisits_mark_missed(now=proposed.scheduled_for + timedelta(hours=23)) == 0
+    assert revisits_mark_missed(now=proposed.scheduled_for + timedelta(hours=25)) == 1
+    assert Revisit.objects.get().status == "missed"
+
+
+def test_a_partner_not_yet_regulated_is_met_kindly(client, partner_a, partner_b, proposed):
+    from tests.factories import CheckInFactory
+
+    revisit_accept(user=partner_b, revisit=proposed)
+    CheckInFactory(author=partner_b, state="shutdown")
+    client.force_login(partner_b)
+    page = client.get(reverse("checkins:revisit", args=[proposed.pk]))
+    assertContains(page, "not settled yet, and that")
+    assertContains(page, "I need more time")
+    client.force_login(partner_a)
+    assert (
+        "not settled yet"
+        not in client.get(reverse("checkins:revisit", args=[proposed.pk])).content.decode()
+    )

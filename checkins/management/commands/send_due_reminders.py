@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from checkins.services import reminders_send_due
+from checkins.services import reminders_send_due, revisits_mark_missed
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, loop: int, batch: int, **options) -> None:
         while True:
             sent = reminders_send_due(batch=batch)
+            revisits_mark_missed()
             if sent or not loop:
                 self.stdout.write(f"sent {sent} reminder(s)")
             if not loop:
