@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -9,4 +10,7 @@ def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_count": SimpleLazyObject(lambda: notifications_unread_count(user=user))}
+    return {
+        "unread_count": SimpleLazyObject(lambda: notifications_unread_count(user=user)),
+        "bell_poll_seconds": settings.BELL_POLL_SECONDS,
+    }

@@ -140,6 +140,8 @@ TASKS = {
 CHECKIN_CURRENT_HOURS = env_int("CHECKIN_CURRENT_HOURS", 3)
 # How often an open timeline asks for news (only while the tab is visible).
 TIMELINE_POLL_SECONDS = env_int("TIMELINE_POLL_SECONDS", 10)
+# How often an open page refreshes the notification bell.
+BELL_POLL_SECONDS = env_int("BELL_POLL_SECONDS", 30)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"

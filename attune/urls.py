@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("settings/delete/", views.delete_account, name="delete_account"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/bell/", views.notifications_bell, name="notifications_bell"),
     path("accounts/", include("allauth.urls")),
     path("timeline/", include("checkins.urls")),
     path("articles/", include("content.urls")),

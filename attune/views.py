@@ -263,3 +263,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(
         request, "attune/notifications.html", {"items": notifications_for(user=request.user)}
     )
+
+
+@login_required
+@require_GET
+def notifications_bell(request: HttpRequest) -> HttpResponse:
+    """The bell's unread count, refreshed by htmx while a page is open."""
+    return render(request, "attune/partials/bell.html")

@@ -1,19 +1,25 @@
-// Keeps an open timeline live: asks the server for news every few seconds, but only while
-// the tab is visible, and once at once when the person comes back to the tab. (htmx trigger
-// filters would do this inline, but they need eval, which our Content-Security-Policy forbids.)
+// Keeps open pages live without reloads: the timeline asks for news every few seconds and
+// the notification bell every half minute, but only while the tab is visible, and once at
+// once when the person comes back to the tab. (htmx trigger filters would say this inline,
+// but they need eval, which our Content-Security-Policy forbids.)
 (function () {
   "use strict";
-  function poll() {
-    var live = document.getElementById("live");
-    if (live && document.visibilityState === "visible" && window.htmx) {
-      window.htmx.trigger(live, "attune:poll");
+  function every(id, eventName, seconds) {
+    function fire() {
+      var element = document.getElementById(id);
+      if (element && document.visibilityState === "visible" && window.htmx) {
+        window.htmx.trigger(element, eventName);
+      }
     }
+    window.setInterval(fire, seconds * 1000);
+    document.addEventListener("visibilitychange", fire);
   }
   var live = document.getElementById("live");
-  if (!live) {
-    return;
+  if (live) {
+    every("live", "attune:poll", parseInt(live.dataset.pollSeconds, 10) || 10);
   }
-  var seconds = parseInt(live.dataset.pollSeconds, 10) || 10;
-  window.setInterval(poll, seconds * 1000);
-  document.addEventListener("visibilitychange", poll);
+  var bell = document.getElementById("bell");
+  if (bell) {
+    every("bell", "attune:bell", parseInt(bell.dataset.pollSeconds, 10) || 30);
+  }
 })();

@@ -345,3 +345,12 @@ def test_the_database_alone_keeps_one_active_couple_per_person():
     assert sorted(outcomes) == ["One of you is already linked with a partner.", "linked"]
     assert Membership.objects.filter(user=sam, ended_at__isnull=True).count() == 1
     assert Couple.objects.count() == 1
+
+
+def test_the_bell_is_a_fragment_with_the_unread_count(client, partner_a):
+    Notification.objects.create(user=partner_a, kind="reminder")
+    client.force_login(partner_a)
+    response = client.get(reverse("notifications_bell"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.startswith('<span id="bell"')
+    assert '<span class="badge">1<span class="visually-hidden"> unread' in html
