@@ -125,3 +125,23 @@ def build_lane(
         segments=lane_segments(checkins, start=start, end=end, now=now, max_age=max_age),
         counts={state.value: counts.get(state.value, 0) for state in LANE_STATES},
     )
+
+
+def shading(
+    windows: list[tuple[datetime, datetime | None]],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[tuple[float, float]]:
+    """Mismatch windows (opened, resolved or still open) as (x, width) in viewBox units."""
+    span = (end - start).total_seconds()
+    shades = []
+    for opened, resolved in windows:
+        left = max(opened, start)
+        right = min(resolved or now, end)
+        if right > left:
+            x = (left - start).total_seconds() / span * WIDTH
+            width = max((right - left).total_seconds() / span * WIDTH, 2.0)
+            shades.append((round(x, 2), round(width, 2)))
+    return shades

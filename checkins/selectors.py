@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from attune.models import Membership, User
 from attune.selectors import memberships_of
-from checkins.lanes import LANE_TOPS, Lane, build_lane
+from checkins.lanes import LANE_TOPS, Lane, build_lane, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
 PAGE_SIZE = 30
@@ -169,12 +169,19 @@ class Picture:
     title: str
     lanes: list[Lane]
     ticks: list[tuple[float, str]]
+    shades: list[tuple[float, float]]
 
 
 def two_lane_pictures(
-    *, viewer: User, partner: User | None, now: datetime, tz: tzinfo
+    *,
+    viewer: User,
+    partner: User | None,
+    now: datetime,
+    tz: tzinfo,
+    flags: list[Flag] = (),
 ) -> list[Picture]:
-    """Today and the last seven days, you above and your partner below, in one query."""
+    """Today and the last seven days, you above and your partner below, with mismatch
+    windows shaded behind the lanes, in one query (the flags come from the caller)."""
     max_age = timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
     today = now.astimezone(tz).date()
     day_start = datetime.combine(today, time.min, tzinfo=tz)
@@ -192,15 +199,27 @@ def two_lane_pictures(
             build_lane(partner_label, LANE_TOPS[1], theirs, **window),
         ]
 
+    windows = [(f.opened_at, f.resolved_at) for f in flags]
+
+    def shades(start: datetime, end: datetime) -> list[tuple[float, float]]:
+        return shading(windows, start=start, end=end, now=now)
+
     hour_ticks = [(h / 24, f"{h:02d}:00") for h in (0, 6, 12, 18)]
     day_ticks = [(d / 7, f"{week_start + timedelta(days=d):%a}") for d in range(7)]
     return [
-        Picture(key="today", title="Today", lanes=lanes(day_start, day_end), ticks=hour_ticks),
+        Picture(
+            key="today",
+            title="Today",
+            lanes=lanes(day_start, day_end),
+            ticks=hour_ticks,
+            shades=shades(day_start, day_end),
+        ),
         Picture(
             key="week",
             title="The last 7 days",
             lanes=lanes(week_start, day_end),
             ticks=day_ticks,
+            shades=shades(week_start, day_end),
         ),
     ]
 
@@ -226,15 +245,17 @@ def mark_for_viewer(entries: list[CheckIn], *, viewer: User, couple_id: int | No
         )
 
 
-def flags_open(*, viewer: User) -> list[Flag]:
-    """Open flags of the viewer's active couple, newest first."""
+def flags_recent(*, viewer: User, days: int = 8) -> list[Flag]:
+    """Flags of the viewer's active couple that are open or ended in the last `days` days,
+    newest first: the open ones for the banner, all of them to shade the picture."""
     couple_view = memberships_of(user=viewer).active
     if couple_view is None:
         return []
+    since = timezone.now() - timedelta(days=days)
     return list(
-        Flag.objects.filter(couple=couple_view.couple, resolved_at__isnull=True).order_by(
-            "-opened_at"
-        )
+        Flag.objects.filter(couple=couple_view.couple)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
+        .order_by("-opened_at")
     )
 
 

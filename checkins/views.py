@@ -41,7 +41,7 @@ from checkins.selectors import (
     checkins_visible_to,
     current_checkin,
     flag_for,
-    flags_open,
+    flags_recent,
     live_cursor,
     mark_for_viewer,
     revisit_open,
@@ -96,12 +96,13 @@ def _days(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) 
     ]
 
 
-def _pictures(viewer: User, couple_view: CoupleView | None) -> list:
+def _pictures(viewer: User, couple_view: CoupleView | None, flags: list[Flag]) -> list:
     return two_lane_pictures(
         viewer=viewer,
         partner=couple_view.partner if couple_view else None,
         now=timezone.now(),
         tz=timezone.get_current_timezone(),
+        flags=flags,
     )
 
 
@@ -132,7 +133,7 @@ def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict
         "new_days": new_days,
         "known_days": known_days,
         "changed": changed,
-        "pictures": _pictures(viewer, couple_view),
+        "pictures": _pictures(viewer, couple_view, flags_recent(viewer=viewer)),
         **_live_context(viewer, newest_day),
     }
 
@@ -150,6 +151,7 @@ def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> 
     couple_view = couple_for_user(user=viewer)
     page = timeline_page(viewer=viewer, before=before)
     days = _days(page.entries, viewer, couple_view)
+    flags = flags_recent(viewer=viewer)
     return {
         "couple_view": couple_view,
         "days": days,
@@ -157,8 +159,8 @@ def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> 
         "last_day": days[-1]["date"] if days else None,
         "form": form,
         "is_first_page": before is None,
-        "pictures": _pictures(viewer, couple_view),
-        "flags": _described(flags_open(viewer=viewer), viewer, couple_view),
+        "pictures": _pictures(viewer, couple_view, flags),
+        "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
         "revisit": revisit_open(viewer=viewer),
         **_live_context(viewer, days[0]["date"] if days and before is None else None),
     }

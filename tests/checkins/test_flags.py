@@ -175,3 +175,11 @@ def test_a_checkin_post_with_detection_stays_within_15_queries(
             headers={"HX-Request": "true"},
         )
     assert response.status_code == 200
+
+
+def test_the_picture_shades_the_moment(client, partner_a, partner_b):
+    CheckInFactory(author=partner_b, state="shutdown", need="space")
+    post(client, partner_a, "activated", "connect")
+    page = client.get(reverse("checkins:timeline"))
+    assertContains(page, 'class="lanes__shade"', count=2)  # today and the week
+    assertContains(page, "1 moment out of sync, shaded.", count=2)

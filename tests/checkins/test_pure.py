@@ -94,3 +94,12 @@ def test_day_labels():
     assert day_label(date(2026, 11, 19), today) == "Thursday"
     assert day_label(date(2026, 10, 1), today) == "Thursday 1 October"
     assert day_label(date(2025, 10, 1), today) == "Wednesday 1 October 2025"
+
+
+def test_mismatch_windows_are_clipped_to_the_picture():
+    from checkins.lanes import shading
+
+    end = T0 + 24 * H
+    windows = [(T0 - 2 * H, T0 + 6 * H), (T0 + 18 * H, None), (T0 - 5 * H, T0 - 4 * H)]
+    shades = shading(windows, start=T0, end=end, now=T0 + 21 * H)
+    assert shades == [(0.0, 250.0), (750.0, 125.0)]
