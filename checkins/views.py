@@ -7,6 +7,7 @@ visible, and answers "nothing new" with an empty 204 in two queries (session, th
 loaded together with a has-news flag).
 """
 
+import zoneinfo
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from checkins.forms import (
 )
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit
+from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import (
     Cursor,
     LiveCursor,
@@ -337,6 +339,21 @@ def revisit_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _partner_held_until(revisit: Revisit, couple_view: CoupleView | None):
+    """When the partner's reminder would wait for the end of their quiet hours, that time
+    (shown to the proposer at once, so they can pick another)."""
+    partner = couple_view.partner if couple_view else None
+    if partner is None or not revisit.is_open:
+        return None
+    held = hold_for_quiet_hours(
+        revisit.scheduled_for,
+        tz=zoneinfo.ZoneInfo(partner.time_zone),
+        start=partner.quiet_hours_start,
+        end=partner.quiet_hours_end,
+    )
+    return held if held != revisit.scheduled_for else None
+
+
 def _revisit_or_404(request: HttpRequest, pk: int) -> Revisit:
     return get_object_or_404(revisits_visible_to(viewer=request.user), pk=pk)
 
@@ -356,6 +373,7 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
         "current": current_checkin(viewer=request.user),
         "rating_form": RatingForm(),
         "my_rating": found.ratings.filter(user=request.user).first(),
+        "partner_held_until": _partner_held_until(found, couple_for_user(user=request.user)),
         "reminders": found.reminders.filter(user=request.user, sequence=found.sequence),
     }
     return render(request, "checkins/revisit.html", context)

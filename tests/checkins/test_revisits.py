@@ -176,6 +176,18 @@ def test_a_reminder_in_quiet_hours_waits_and_the_proposer_sees_it(client, partne
     assertContains(page, "waits until your quiet hours end")
 
 
+def test_the_proposer_sees_at_once_that_the_partners_quiet_hours_hold_the_reminder(
+    client, partner_a, partner_b
+):
+    partner_b.time_zone = "America/New_York"
+    partner_b.save()
+    with time_machine.travel(datetime(2026, 11, 24, 5, 0, tzinfo=UTC), tick=False):
+        revisit = revisit_propose(proposer=partner_a, when=timezone.now() + timedelta(minutes=40))
+        client.force_login(partner_a)
+        page = client.get(reverse("checkins:revisit", args=[revisit.pk]))
+    assertContains(page, "quiet hours: their reminder will wait until Tue 14:00 (your time)")
+
+
 def test_times_cross_a_dst_change_correctly_on_both_sides(partner_a, partner_b):
     partner_b.time_zone = "America/New_York"
     partner_b.save()
