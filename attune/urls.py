@@ -1,8 +1,12 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from attune import views
+from content.sitemaps import ArticleSitemap, PagesSitemap
+
+SITEMAPS = {"pages": PagesSitemap, "articles": ArticleSitemap}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +29,7 @@ urlpatterns = [
     path("settings/delete/", views.delete_account, name="delete_account"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/bell/", views.notifications_bell, name="notifications_bell"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include("allauth.urls")),
     path("timeline/", include("checkins.urls")),
     path("articles/", include("content.urls")),

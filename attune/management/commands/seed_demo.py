@@ -5,6 +5,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +43,7 @@ class Command(BaseCommand):
     help = "Create a linked demo couple (Alex and Sam) and a therapist. Safe to run repeatedly."
 
     def handle(self, *args, **options) -> None:
+        call_command("load_articles", stdout=self.stdout)
         with transaction.atomic():
             users = [self._user(**spec) for spec in DEMO_USERS]
             alex, sam, _therapist = users
