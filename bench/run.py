@@ -139,36 +139,13 @@ def reminder_runs() -> list[dict]:
     reminders: one process, then two at once. Checks that each was sent exactly once."""
     import subprocess
 
-    from django.utils import timezone
-
-    from attune.models import Couple, Membership, Notification, User
-    from checkins.models import Reminder, Revisit
+    from attune.models import Couple, Notification, User
+    from tests.data import due_reminders
 
     results = []
     for workers in (1, 2):
-        now = timezone.now()
-        users = User.objects.bulk_create(
-            User(email=f"bench-r{i}@bench.attune", display_name=f"R{i}", password="!")
-            for i in range(REMINDERS)
-        )
-        couples = Couple.objects.bulk_create(Couple() for _ in range(REMINDERS // 2))
-        Membership.objects.bulk_create(
-            Membership(couple=couples[i // 2], user=u, seat=1 + i % 2) for i, u in enumerate(users)
-        )
-        revisits = Revisit.objects.bulk_create(
-            Revisit(couple=c, proposed_by=users[2 * i], scheduled_for=now, status="agreed")
-            for i, c in enumerate(couples)
-        )
-        Reminder.objects.bulk_create(
-            Reminder(
-                revisit=revisits[i // 2],
-                user=u,
-                kind="revisit",
-                sequence=0,
-                due_at=now - timedelta(seconds=1),
-            )
-            for i, u in enumerate(users)
-        )
+        users = due_reminders(REMINDERS, prefix="bench-r")
+        couples = Couple.objects.filter(memberships__user__in=users).distinct()
         env = {**os.environ, "TASKS_BACKEND": "dummy"}
         start = time.perf_counter()
         procs = [
@@ -194,7 +171,7 @@ def reminder_runs() -> list[dict]:
             }
         )
         User.objects.filter(pk__in=[u.pk for u in users]).delete()
-        Couple.objects.filter(pk__in=[c.pk for c in couples]).delete()
+        couples.delete()
     return results
 
 

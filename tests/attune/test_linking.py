@@ -1,12 +1,10 @@
 import re
-import threading
 from datetime import timedelta
 from html import unescape
 
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +14,7 @@ from attune.models import Couple, Invitation, Membership, Notification, User
 from attune.selectors import couple_for_user
 from attune.services import couple_link, invitation_accept, invitation_create
 from attune.tokens import CODE_ALPHABET, new_code, normalize_code, token_hash
+from tests.data import race
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -220,34 +219,13 @@ def test_crossing_invitations_accepted_at_once_make_one_couple():
     sam = UserFactory(display_name="Sam")
     _, alex_code = invitation_create(inviter=alex, channel="code", accept_url=no_url)
     _, sam_code = invitation_create(inviter=sam, channel="code", accept_url=no_url)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def accept(user, code):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            invitation_accept(user=user, raw=code, channel="code")
-            outcomes.append("linked")
-        except ValidationError as error:
-            outcomes.append(error.messages[0])
-        except Exception as error:  # a deadlock or a 500 in the making: the test must see it
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=accept, args=(sam, alex_code)),
-        threading.Thread(target=accept, args=(alex, sam_code)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(
+        lambda: invitation_accept(user=sam, raw=alex_code, channel="code"),
+        lambda: invitation_accept(user=alex, raw=sam_code, channel="code"),
+    )
     assert len(outcomes) == 2
-    assert outcomes.count("linked") == 1
-    (refusal,) = [outcome for outcome in outcomes if outcome != "linked"]
+    assert outcomes.count("ok") == 1
+    (refusal,) = [outcome for outcome in outcomes if outcome != "ok"]
     assert "already linked" in refusal
     assert Couple.objects.count() == 1
     assert Membership.objects.filter(ended_at__isnull=True).count() == 2
@@ -317,32 +295,11 @@ def test_the_database_alone_keeps_one_active_couple_per_person():
     if connection.vendor != "postgresql":
         pytest.skip("the race needs two real PostgreSQL connections (CI runs it)")
     alex, sam, kim = (UserFactory(display_name=n) for n in ("Alex", "Sam", "Kim"))
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def link(first, second):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            couple_link(first=first, second=second)
-            outcomes.append("linked")
-        except ValidationError as error:
-            outcomes.append(error.messages[0])
-        except Exception as error:
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=link, args=(sam, alex)),
-        threading.Thread(target=link, args=(kim, sam)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["One of you is already linked with a partner.", "linked"]
+    outcomes = race(
+        lambda: couple_link(first=sam, second=alex),
+        lambda: couple_link(first=kim, second=sam),
+    )
+    assert sorted(outcomes) == ["One of you is already linked with a partner.", "ok"]
     assert Membership.objects.filter(user=sam, ended_at__isnull=True).count() == 1
     assert Couple.objects.count() == 1
 

@@ -1,16 +1,15 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertRedirects
 
-from attune.models import Notification
+from attune.models import Notification, User
 from checkins.models import Flag
 from checkins.services import checkin_record
+from tests.data import race
 from tests.factories import CheckInFactory, UserFactory
 
 CREATE = reverse("checkins:create")
@@ -115,40 +114,23 @@ def test_both_posting_in_the_same_instant_make_one_flag():
     couple_link(first=alex, second=sam)
     CheckInFactory(author=alex, state="regulated")
     CheckInFactory(author=sam, state="regulated")
-    barrier = threading.Barrier(2)
-    outcomes = []
+    data = {
+        "state": "activated",
+        "intensity": 4,
+        "need": "none",
+        "note": "",
+        "note_visibility": "only_me",
+        "body_cues": [],
+        "stressors": [],
+        "occurred_at": timezone.now(),
+    }
 
-    def check_in(user):
-        from django.db import connections
+    def check_in_five_times(user):
+        fresh = User.objects.get(pk=user.pk)
+        for _ in range(5):
+            checkin_record(author=fresh, data=data)
 
-        from attune.models import User
-
-        try:
-            fresh = User.objects.get(pk=user.pk)
-            barrier.wait()
-            data = {
-                "state": "activated",
-                "intensity": 4,
-                "need": "none",
-                "note": "",
-                "note_visibility": "only_me",
-                "body_cues": [],
-                "stressors": [],
-                "occurred_at": timezone.now(),
-            }
-            for _ in range(5):
-                checkin_record(author=fresh, data=data)
-            outcomes.append("ok")
-        except (ValidationError, Exception) as error:
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=check_in, args=(u,)) for u in (alex, sam)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(lambda: check_in_five_times(alex), lambda: check_in_five_times(sam))
     assert outcomes == ["ok", "ok"]
     assert Flag.objects.filter(pattern="mutual_escalation", resolved_at__isnull=True).count() == 1
 

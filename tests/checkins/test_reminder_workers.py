@@ -5,16 +5,16 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from attune.models import Couple, Membership, Notification, User
+from attune.models import Notification
 from attune.services import couple_link
 from checkins.models import Reminder, Revisit
+from tests.data import due_reminders
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,33 +39,6 @@ def start(*args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-
-
-def due_reminders(count: int) -> None:
-    """`count` due reminders across count/2 couples with an agreed revisit each."""
-    now = timezone.now()
-    users = User.objects.bulk_create(
-        User(email=f"r{i}@example.com", display_name=f"R{i}", password="!") for i in range(count)
-    )
-    couples = Couple.objects.bulk_create(Couple() for _ in range(count // 2))
-    Membership.objects.bulk_create(
-        Membership(couple=couples[i // 2], user=user, seat=1 + i % 2)
-        for i, user in enumerate(users)
-    )
-    revisits = Revisit.objects.bulk_create(
-        Revisit(couple=c, proposed_by=users[2 * i], scheduled_for=now, status="agreed")
-        for i, c in enumerate(couples)
-    )
-    Reminder.objects.bulk_create(
-        Reminder(
-            revisit=revisits[i // 2],
-            user=user,
-            kind="revisit",
-            sequence=0,
-            due_at=now - timedelta(seconds=1),
-        )
-        for i, user in enumerate(users)
     )
 
 
