@@ -249,3 +249,46 @@ def test_every_article_the_product_links_to_exists(db):
         "regulation-before-resolution",
     }
     assert linked <= {p.stem for p in ARTICLES.glob("*.md")}
+
+
+def test_an_editor_saves_in_the_admin_and_each_save_is_a_revision(client, editor):
+    article = make("in-admin", title="Before")
+    client.force_login(editor)
+    url = reverse("admin:content_article_change", args=[article.pk])
+    assert client.get(url).status_code == 200
+    form = {
+        "title": "After",
+        "slug": "in-admin",
+        "summary": "A summary.",
+        "body": "## Part\n\nSome words.",
+        "takeaways": "[]",
+        "faq": "[]",
+        "references": "[]",
+        "author": "Attune editorial team",
+        "reviewer": "Dr. Ada Reviewer",
+        "reviewed_on": "2026-11-20",
+        "status": "published",
+        "publish_at_0": "2026-11-01",
+        "publish_at_1": "10:00:00",
+        "revisions-TOTAL_FORMS": "0",
+        "revisions-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert (article.title, article.needs_clinical_review) == ("After", False)
+    revision = ArticleRevision.objects.get(article=article)
+    assert revision.data["title"] == "After"
+    page = client.get(reverse("content:article", args=["in-admin"]))
+    assertContains(page, "Reviewed by Dr. Ada Reviewer on 20 November 2026.")
+
+    # Restore the first version through the admin action.
+    from content.services import article_revision_add
+
+    article.title = "Third"
+    article.save()
+    article_revision_add(article=article)
+    changelist = reverse("admin:content_articlerevision_changelist")
+    client.post(changelist, {"action": "restore", "_selected_action": [revision.pk]})
+    article.refresh_from_db()
+    assert article.title == "After"
