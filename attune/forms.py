@@ -102,3 +102,35 @@ class ConfirmForm(forms.Form):
         label="Yes, I understand",
         error_messages={"required": "Tick the box to confirm."},
     )
+
+
+class TherapistProfileForm(forms.Form):
+    professional_name = forms.CharField(
+        label="Professional name", max_length=120, help_text="As couples will see it."
+    )
+    practice = forms.CharField(label="Practice", max_length=160)
+    licence_number = forms.CharField(
+        label="Licence number (optional)", max_length=60, required=False
+    )
+    jurisdiction = forms.CharField(label="Jurisdiction (optional)", max_length=80, required=False)
+
+
+class TherapistInviteForm(forms.Form):
+    duration_days = forms.TypedChoiceField(
+        label="For how long?",
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days")],
+        coerce=int,
+        initial=90,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The period must start before it ends.")
+        return data

@@ -182,6 +182,10 @@ class Notification(models.Model):
             "A planned time to come back together was cancelled.",
         )
         REMINDER = "reminder", "Attune has a reminder for you."
+        THERAPIST_CONSENT = (
+            "therapist_consent",
+            "Your partner invited a therapist. Your consent is needed.",
+        )
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -209,3 +213,107 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         return self.get_kind_display()
+
+
+class TherapistProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
+    professional_name = models.CharField(max_length=120)
+    practice = models.CharField(max_length=160)
+    licence_number = models.CharField(max_length=60, blank=True)
+    jurisdiction = models.CharField(max_length=80, blank=True)
+
+    def __str__(self) -> str:
+        return self.professional_name
+
+
+class TherapistAccess(models.Model):
+    """A couple's grant of read access to one therapist. Live only while the therapist has
+    joined, both partners consent, and it has neither ended nor expired."""
+
+    class Duration(models.IntegerChoices):
+        MONTH = 30, "30 days"
+        QUARTER = 90, "90 days"
+        HALF_YEAR = 180, "180 days"
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="therapist_access")
+    therapist = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="client_access"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    duration_days = models.PositiveSmallIntegerField(
+        choices=Duration.choices, default=Duration.QUARTER
+    )
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.therapist or 'invited therapist'} for {self.couple}"
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.ended_at is None
+            and self.started_at is not None
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
+class Consent(models.Model):
+    access = models.ForeignKey(TherapistAccess, on_delete=models.CASCADE, related_name="consents")
+    partner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["access", "partner"], name="consent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} consents ({self.given_at:%Y-%m-%d})"
+
+
+class ConsentEvent(models.Model):
+    """Every invitation, consent, join, revocation, expiry and renewal: who and when."""
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", "invited a therapist"
+        CONSENTED = "consented", "consented"
+        JOINED = "joined", "joined"
+        STARTED = "started", "access started"
+        REVOKED = "revoked", "revoked access"
+        EXPIRED = "expired", "access expired"
+        ENDED = "ended", "access ended with the couple's link"
+        RENEWED = "renewed", "asked to renew"
+
+    access = models.ForeignKey(TherapistAccess, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor or 'Attune'} {self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class AccessLog(models.Model):
+    """A therapist's view of a couple's data. Written on every view; never edited."""
+
+    therapist = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    therapist_name = models.CharField(max_length=120)
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="access_log")
+    what = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["couple", "-at"], name="accesslog_couple_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.therapist_name} viewed {self.what} ({self.at:%Y-%m-%d %H:%M})"

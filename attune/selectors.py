@@ -5,7 +5,15 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from attune.models import Couple, Invitation, Membership, Notification, User
+from attune.models import (
+    AccessLog,
+    Couple,
+    Invitation,
+    Membership,
+    Notification,
+    TherapistAccess,
+    User,
+)
 
 _MEMO = "_attune_memberships"
 
@@ -146,3 +154,56 @@ def export_rows(*, user: User) -> dict:
             for i in Invitation.objects.filter(inviter=user).order_by("created_at")
         ],
     }
+
+
+def _live(queryset):
+    return queryset.filter(
+        ended_at__isnull=True, started_at__isnull=False, expires_at__gt=timezone.now()
+    )
+
+
+def therapist_couples(*, therapist: User) -> list[TherapistAccess]:
+    """The couples a therapist may see right now, with the time left on each."""
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return []
+    return list(
+        _live(TherapistAccess.objects.filter(therapist=therapist))
+        .select_related("couple")
+        .prefetch_related("couple__memberships__user")
+        .order_by("expires_at")
+    )
+
+
+def therapist_access_for(*, therapist: User, pk: int) -> TherapistAccess | None:
+    """One live access of this therapist, or None (then the view answers 404)."""
+    if not therapist.is_authenticated or not therapist.is_therapist:
+        return None
+    return _live(TherapistAccess.objects.filter(therapist=therapist, pk=pk)).first()
+
+
+def live_access_couple_ids(*, therapist: User) -> list[int]:
+    return list(
+        _live(TherapistAccess.objects.filter(therapist=therapist)).values_list(
+            "couple_id", flat=True
+        )
+    )
+
+
+def therapist_accesses_of_couple(*, partner: User) -> list[TherapistAccess]:
+    """The partner's couple's therapist accesses, newest first, with consents and events."""
+    couple_view = couple_for_user(user=partner)
+    if couple_view is None:
+        return []
+    return list(
+        TherapistAccess.objects.filter(couple=couple_view.couple)
+        .select_related("therapist__therapist_profile")
+        .prefetch_related("consents", "events__actor")
+        .order_by("-created_at")
+    )
+
+
+def access_log_for(*, partner: User, limit: int = 100) -> list[AccessLog]:
+    couple_view = couple_for_user(user=partner)
+    if couple_view is None:
+        return []
+    return list(AccessLog.objects.filter(couple=couple_view.couple)[:limit])

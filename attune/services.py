@@ -12,7 +12,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.models import Couple, Invitation, Membership, Notification, User
+from attune.models import (
+    AccessLog,
+    Consent,
+    ConsentEvent,
+    Couple,
+    Invitation,
+    Membership,
+    Notification,
+    TherapistAccess,
+    TherapistProfile,
+    User,
+)
 from attune.selectors import couple_for_user, memberships_forget
 from attune.tokens import new_code, new_link_token, normalize_code, token_hash
 
@@ -190,6 +201,11 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
             status=Revisit.Status.CANCELLED, updated_at=now
         )
         Reminder.objects.filter(revisit__couple=couple_view.couple, sent_at__isnull=True).delete()
+        for access in TherapistAccess.objects.filter(
+            couple=couple_view.couple, ended_at__isnull=True
+        ):
+            TherapistAccess.objects.filter(pk=access.pk).update(ended_at=now, end_reason="unlinked")
+            ConsentEvent.objects.create(access=access, actor=user, kind=ConsentEvent.Kind.ENDED)
         if couple_view.partner is not None:
             notification_create(user=couple_view.partner, kind=reason, url=reverse("home"))
     memberships_forget(user, *([couple_view.partner] if couple_view.partner else []))
@@ -254,3 +270,172 @@ def account_delete(*, user: User) -> None:
         if couple_for_user(user=user) is not None:
             couple_unlink(user=user, reason=Notification.Kind.PARTNER_DELETED)
         user.delete()
+
+
+# --- Therapist access ---------------------------------------------------------------------
+
+
+def therapist_become(*, user: User, data: dict) -> TherapistProfile:
+    """Turn a fresh account into a therapist account: never one with a partner or check-ins,
+    so a partner cannot become their own couple's therapist."""
+    from checkins.models import CheckIn
+
+    if user.is_therapist:
+        raise ValidationError("You already have a therapist account.")
+    if (
+        Membership.objects.filter(user=user).exists()
+        or CheckIn.objects.filter(author=user).exists()
+    ):
+        raise ValidationError(
+            "A partner account can't become a therapist account; sign up again with another "
+            "address for your practice."
+        )
+    with transaction.atomic():
+        profile = TherapistProfile(user=user, **data)
+        profile.full_clean(exclude=["user"])
+        profile.save()
+        user.kind = User.Kind.THERAPIST
+        user.save(update_fields=["kind"])
+    return profile
+
+
+def therapist_invite(*, partner: User, duration_days: int) -> tuple[TherapistAccess, str]:
+    """A partner invites a therapist with a code; inviting counts as that partner's consent.
+    Returns the access and the code, which only this return value ever holds."""
+    couple_view = couple_for_user(user=partner)
+    if couple_view is None:
+        raise ValidationError("Link with your partner first.")
+    if duration_days not in TherapistAccess.Duration.values:
+        raise ValidationError("Choose 30, 90 or 180 days.")
+    code = new_code()
+    with transaction.atomic():
+        access = TherapistAccess.objects.create(
+            couple=couple_view.couple,
+            token_hash=token_hash(f"therapist:{code}"),
+            duration_days=duration_days,
+            created_by=partner,
+        )
+        ConsentEvent.objects.create(access=access, actor=partner, kind=ConsentEvent.Kind.INVITED)
+        _consent(access, partner)
+        if couple_view.partner is not None:
+            notification_create(
+                user=couple_view.partner,
+                kind=Notification.Kind.THERAPIST_CONSENT,
+                url=reverse("therapist_access"),
+            )
+    return access, code
+
+
+def _consent(access: TherapistAccess, partner: User) -> None:
+    Consent.objects.get_or_create(access=access, partner=partner)
+    ConsentEvent.objects.create(access=access, actor=partner, kind=ConsentEvent.Kind.CONSENTED)
+    _maybe_start(access)
+
+
+def _maybe_start(access: TherapistAccess) -> None:
+    """Access starts when the therapist has joined and every current partner consents."""
+    if access.started_at or access.ended_at or access.therapist_id is None:
+        return
+    partners = set(
+        Membership.objects.filter(couple=access.couple, ended_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    consenting = set(access.consents.values_list("partner_id", flat=True))
+    if len(partners) == 2 and partners <= consenting:
+        now = timezone.now()
+        access.started_at = now
+        access.expires_at = now + timedelta(days=access.duration_days)
+        access.save(update_fields=["started_at", "expires_at"])
+        ConsentEvent.objects.create(access=access, kind=ConsentEvent.Kind.STARTED)
+
+
+def therapist_consent(*, partner: User, access: TherapistAccess) -> TherapistAccess:
+    """The other partner's consent (or a renewal's second consent)."""
+    with transaction.atomic():
+        access = TherapistAccess.objects.select_for_update().get(pk=access.pk)
+        if access.ended_at is not None:
+            raise ValidationError("This access has ended.")
+        _consent(access, partner)
+    return access
+
+
+def therapist_join(*, therapist: User, code: str) -> TherapistAccess:
+    """A therapist enters the code a couple gave them."""
+    if not therapist.is_therapist:
+        raise ValidationError("Only therapist accounts can join a couple as their therapist.")
+    normal = normalize_code(code)
+    if normal is None:
+        raise ValidationError("A code has 8 letters and digits, like ABCD-EF23.")
+    with transaction.atomic():
+        access = (
+            TherapistAccess.objects.select_for_update()
+            .filter(token_hash=token_hash(f"therapist:{normal}"))
+            .first()
+        )
+        if access is None or access.therapist_id is not None or access.ended_at is not None:
+            raise ValidationError("That code doesn't match an open invitation.")
+        if access.created_at < timezone.now() - INVITATION_LIFETIME:
+            raise ValidationError("This code has expired. Ask the couple for a new one.")
+        access.therapist = therapist
+        access.token_hash = None  # single use
+        access.save(update_fields=["therapist", "token_hash"])
+        ConsentEvent.objects.create(access=access, actor=therapist, kind=ConsentEvent.Kind.JOINED)
+        _maybe_start(access)
+    return access
+
+
+def therapist_revoke(*, partner: User, access: TherapistAccess) -> None:
+    """Either partner ends the access at once."""
+    with transaction.atomic():
+        updated = TherapistAccess.objects.filter(pk=access.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason="revoked"
+        )
+        if updated:
+            ConsentEvent.objects.create(
+                access=access, actor=partner, kind=ConsentEvent.Kind.REVOKED
+            )
+
+
+def therapist_renew(*, partner: User, access: TherapistAccess) -> TherapistAccess:
+    """Ask for the same therapist again: a new access that needs both consents again."""
+    if access.therapist_id is None:
+        raise ValidationError("The therapist never joined; invite them again instead.")
+    with transaction.atomic():
+        if access.ended_at is None:
+            TherapistAccess.objects.filter(pk=access.pk).update(
+                ended_at=timezone.now(), end_reason="renewed"
+            )
+        renewed = TherapistAccess.objects.create(
+            couple=access.couple,
+            therapist=access.therapist,
+            duration_days=access.duration_days,
+            created_by=partner,
+        )
+        ConsentEvent.objects.create(access=renewed, actor=partner, kind=ConsentEvent.Kind.RENEWED)
+        _consent(renewed, partner)
+    return renewed
+
+
+def therapist_access_expire(*, now=None) -> int:
+    """Record the expiry of accesses past their end (their liveness already stopped)."""
+    moment = now or timezone.now()
+    expired = list(TherapistAccess.objects.filter(ended_at__isnull=True, expires_at__lte=moment))
+    for access in expired:
+        TherapistAccess.objects.filter(pk=access.pk).update(
+            ended_at=access.expires_at, end_reason="expired"
+        )
+        ConsentEvent.objects.create(access=access, kind=ConsentEvent.Kind.EXPIRED, at=moment)
+    return len(expired)
+
+
+def access_log_write(*, therapist: User, access: TherapistAccess, what: str) -> None:
+    AccessLog.objects.create(
+        therapist=therapist,
+        therapist_name=getattr(
+            getattr(therapist, "therapist_profile", None), "professional_name", ""
+        )
+        or therapist.display_name,
+        couple_id=access.couple_id,
+        what=what,
+    )

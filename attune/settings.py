@@ -158,7 +158,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "checkins:timeline"
+LOGIN_REDIRECT_URL = "checkins:timeline"  # therapists are sent on to their couples
 
 ACCOUNT_ADAPTER = "attune.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}

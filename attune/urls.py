@@ -3,7 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from attune import views
+from attune import therapist_views, views
 from content.sitemaps import ArticleSitemap, PagesSitemap
 
 SITEMAPS = {"pages": PagesSitemap, "articles": ArticleSitemap}
@@ -23,6 +23,26 @@ urlpatterns = [
     path("partner/code/accept/", views.code_accept, name="code_accept"),
     path("partner/unlink/", views.unlink, name="unlink"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("partner/therapist/", therapist_views.therapist_access, name="therapist_access"),
+    path(
+        "partner/therapist/invite/",
+        therapist_views.therapist_invite_view,
+        name="therapist_invite",
+    ),
+    path(
+        "partner/therapist/<int:pk>/<slug:action>/",
+        therapist_views.therapist_access_act,
+        name="therapist_access_act",
+    ),
+    path("therapist/", therapist_views.therapist_dashboard, name="therapist_dashboard"),
+    path("therapist/setup/", therapist_views.therapist_setup, name="therapist_setup"),
+    path("therapist/join/", therapist_views.therapist_join_view, name="therapist_join"),
+    path("therapist/couples/<int:pk>/", therapist_views.therapist_couple, name="therapist_couple"),
+    path(
+        "therapist/couples/<int:pk>/summary/",
+        therapist_views.therapist_summary,
+        name="therapist_summary",
+    ),
     path("settings/", views.settings_page, name="settings"),
     path("settings/export.json", views.export, {"fmt": "json"}, name="export_json"),
     path("settings/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),

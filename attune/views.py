@@ -38,7 +38,7 @@ from attune.services import (
 def home(request: HttpRequest) -> HttpResponse:
     """What Attune is, for visitors; a signed-in partner goes straight to their timeline."""
     if request.user.is_authenticated:
-        return redirect("checkins:timeline")
+        return redirect("therapist_dashboard" if request.user.is_therapist else "checkins:timeline")
     return render(request, "home.html")
 
 

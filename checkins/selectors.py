@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     Exists,
@@ -25,7 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from attune.models import Membership, User
-from attune.selectors import memberships_of
+from attune.selectors import live_access_couple_ids, memberships_of
 from checkins.lanes import LANE_TOPS, Lane, build_lane, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -56,8 +57,12 @@ class TimelinePage:
 
 def _visible_to(viewer: User) -> Q:
     """The one rule: every entry of the viewer's active couple, and the viewer's own entries
-    from couples that have ended. Resolved to couple ids first, so the database walks one
-    couple's index instead of filtering every row."""
+    from couples that have ended; for a therapist, the couples that consent right now.
+    Resolved to couple ids first, so the database walks one couple's index instead of
+    filtering every row."""
+    if viewer.is_therapist:
+        # A therapist sees the couples whose live access names them, never more.
+        return Q(couple_id__in=live_access_couple_ids(therapist=viewer))
     memberships = memberships_of(user=viewer)
     rule = Q(pk__in=[])
     if memberships.active is not None:
@@ -98,9 +103,14 @@ def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
     )
 
 
-def timeline_page(*, viewer: User, before: Cursor | None = None) -> TimelinePage:
-    """One page of the viewer's timeline, newest first, by keyset on (occurred_at, id)."""
+def timeline_page(
+    *, viewer: User, before: Cursor | None = None, couple_id: int | None = None
+) -> TimelinePage:
+    """One page of the viewer's timeline, newest first, by keyset on (occurred_at, id);
+    `couple_id` narrows a therapist's view to one of their couples."""
     entries = checkins_visible_to(viewer=viewer).order_by("-occurred_at", "-id")
+    if couple_id is not None:
+        entries = entries.filter(couple_id=couple_id)
     if before is not None:
         entries = entries.filter(
             Q(occurred_at__lt=before.at) | Q(occurred_at=before.at, id__lt=before.id)
@@ -179,6 +189,7 @@ def two_lane_pictures(
     now: datetime,
     tz: tzinfo,
     flags: list[Flag] = (),
+    people: tuple[User, User] | None = None,
 ) -> list[Picture]:
     """Today and the last seven days, you above and your partner below, with mismatch
     windows shaded behind the lanes, in one query (the flags come from the caller)."""
@@ -188,14 +199,19 @@ def two_lane_pictures(
     day_end = day_start + timedelta(days=1)
     week_start = day_start - timedelta(days=6)
     rows = checkins_between(viewer=viewer, start=week_start - max_age, end=day_end)
-    mine = [c for c in rows if c.author_id == viewer.pk]
-    theirs = [c for c in rows if c.author_id != viewer.pk]
-    partner_label = partner.display_name if partner else "Partner"
+    # A partner sees "You" above their partner; a therapist sees the two partners by name.
+    top, bottom = people if people else (viewer, partner)
+    if people:
+        rows = [c for c in rows if c.author_id in (top.pk, bottom.pk)]
+    mine = [c for c in rows if c.author_id == top.pk]
+    theirs = [c for c in rows if c.author_id != top.pk]
+    top_label = top.display_name if people else "You"
+    partner_label = bottom.display_name if bottom else "Partner"
 
     def lanes(start: datetime, end: datetime) -> list[Lane]:
         window = {"start": start, "end": end, "now": now, "max_age": max_age}
         return [
-            build_lane("You", LANE_TOPS[0], mine, **window),
+            build_lane(top_label, LANE_TOPS[0], mine, **window),
             build_lane(partner_label, LANE_TOPS[1], theirs, **window),
         ]
 
@@ -288,3 +304,60 @@ def current_checkin(*, viewer: User) -> CheckIn | None:
         .order_by("-occurred_at", "-id")
         .first()
     )
+
+
+def couple_summary(*, viewer: User, couple_id: int, start: datetime, end: datetime) -> dict:
+    """A period's summary of one couple the viewer may see: check-ins per partner, flags per
+    week by pattern, median time from flag to both regulated, revisits agreed, kept and
+    missed, and the partners' "how did it go" answers."""
+    import statistics
+    from collections import Counter
+
+    from attune.models import Membership as M
+    from checkins.models import RevisitRating
+
+    if viewer.is_therapist:
+        allowed = live_access_couple_ids(therapist=viewer)
+    else:
+        active = memberships_of(user=viewer).active
+        allowed = [active.couple.pk] if active else []
+    if couple_id not in allowed:
+        raise PermissionDenied
+    checkins = checkins_visible_to(viewer=viewer).filter(
+        couple_id=couple_id, occurred_at__gte=start, occurred_at__lt=end
+    )
+    names = {
+        m.user_id: m.user.display_name
+        for m in M.objects.filter(couple_id=couple_id).select_related("user")
+    }
+    per_partner = Counter(checkins.values_list("author_id", flat=True))
+    flags = list(Flag.objects.filter(couple_id=couple_id, opened_at__gte=start, opened_at__lt=end))
+    weeks: dict[str, Counter] = {}
+    for flag in flags:
+        year, week, _ = flag.opened_at.isocalendar()
+        weeks.setdefault(f"{year}-W{week:02d}", Counter())[flag.pattern] += 1
+    durations = [f.time_to_regulated.total_seconds() / 60 for f in flags if f.resolved_at]
+    revisits = Revisit.objects.filter(
+        couple_id=couple_id, scheduled_for__gte=start, scheduled_for__lt=end
+    )
+    statuses = Counter(revisits.values_list("status", flat=True))
+    ratings = list(
+        RevisitRating.objects.filter(revisit__in=revisits)
+        .select_related("user", "revisit")
+        .order_by("revisit__scheduled_for")
+    )
+    return {
+        "checkins_per_partner": [
+            (names.get(pk, "Former partner"), n) for pk, n in per_partner.items()
+        ],
+        "flags_per_week": [
+            (week, [counts[value] for value, _label in Flag.Pattern.choices])
+            for week, counts in sorted(weeks.items())
+        ],
+        "patterns": Flag.Pattern.choices,
+        "median_minutes_to_regulated": round(statistics.median(durations)) if durations else None,
+        "revisits_agreed": statuses["agreed"] + statuses["done"] + statuses["missed"],
+        "revisits_kept": statuses["done"],
+        "revisits_missed": statuses["missed"],
+        "ratings": ratings,
+    }

@@ -172,6 +172,8 @@ def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> 
 @require_GET
 def timeline(request: HttpRequest) -> HttpResponse:
     """The shared timeline; with `before`, the next older page (a partial for htmx)."""
+    if request.user.is_therapist:
+        return redirect("therapist_dashboard")
     before = cursor_decode(request.GET.get("before", ""))
     if request.htmx and before is not None:
         # Infinite scroll: a day already on the page continues in its own list.

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from attune.services import therapist_access_expire
 from checkins.services import reminders_send_due, revisits_mark_missed
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         while True:
             sent = reminders_send_due(batch=batch)
             revisits_mark_missed()
+            therapist_access_expire()
             if sent or not loop:
                 self.stdout.write(f"sent {sent} reminder(s)")
             if not loop:

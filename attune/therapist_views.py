@@ -1,0 +1,212 @@
+"""Therapist pages, and the couple's side of therapist access."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from attune.forms import CodeForm, PeriodForm, TherapistInviteForm, TherapistProfileForm
+from attune.selectors import (
+    access_log_for,
+    couple_for_user,
+    therapist_access_for,
+    therapist_accesses_of_couple,
+    therapist_couples,
+)
+from attune.services import (
+    access_log_write,
+    therapist_become,
+    therapist_consent,
+    therapist_invite,
+    therapist_join,
+    therapist_renew,
+    therapist_revoke,
+)
+from checkins.selectors import (
+    couple_summary,
+    flags_recent,
+    mark_for_viewer,
+    timeline_page,
+    two_lane_pictures,
+)
+from checkins.timeline import day_label, group_by_day
+
+
+def _therapist_only(request: HttpRequest) -> None:
+    if not request.user.is_therapist:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def therapist_setup(request: HttpRequest) -> HttpResponse:
+    """ "I'm a therapist": a fresh account becomes a therapist account."""
+    form = TherapistProfileForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            therapist_become(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your therapist account is ready.")
+            return redirect("therapist_dashboard")
+    return render(request, "attune/therapist/setup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def therapist_dashboard(request: HttpRequest) -> HttpResponse:
+    _therapist_only(request)
+    return render(
+        request,
+        "attune/therapist/dashboard.html",
+        {"accesses": therapist_couples(therapist=request.user), "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def therapist_join_view(request: HttpRequest) -> HttpResponse:
+    _therapist_only(request)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            therapist_join(therapist=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            messages.success(request, "Joined. Access starts once both partners consent.")
+            return redirect("therapist_dashboard")
+    return render(request, "attune/therapist/join.html", {"form": form})
+
+
+def _access_or_404(request: HttpRequest, pk: int):
+    _therapist_only(request)
+    access = therapist_access_for(therapist=request.user, pk=pk)
+    if access is None:
+        raise Http404
+    return access
+
+
+def _members(access):
+    members = [m.user for m in access.couple.memberships.select_related("user").order_by("seat")]
+    return members if len(members) == 2 else None
+
+
+@login_required
+@require_GET
+def therapist_couple(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read-only: the couple's timeline and two-lane picture. Every view is logged."""
+    access = _access_or_404(request, pk)
+    access_log_write(therapist=request.user, access=access, what="timeline")
+    page = timeline_page(viewer=request.user, couple_id=access.couple_id)
+    mark_for_viewer(page.entries, viewer=request.user, couple_id=None)
+    today = timezone.localdate()
+    days = [
+        {"date": d.date, "label": day_label(d.date, today), "entries": d.entries}
+        for d in group_by_day(page.entries, timezone.get_current_timezone())
+    ]
+    members = _members(access)
+    pictures = two_lane_pictures(
+        viewer=request.user,
+        partner=None,
+        now=timezone.now(),
+        tz=timezone.get_current_timezone(),
+        flags=[f for f in flags_recent(viewer=members[0]) if f.couple_id == access.couple_id]
+        if members
+        else [],
+        people=tuple(members) if members else None,
+    )
+    context = {"access": access, "days": days, "pictures": pictures, "members": members}
+    return render(request, "attune/therapist/couple.html", context)
+
+
+@login_required
+@require_GET
+def therapist_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _access_or_404(request, pk)
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": today - timedelta(days=89), "end": today})
+    summary = None
+    if form.is_valid():
+        tz = timezone.get_current_timezone()
+        start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=tz)
+        end = datetime.combine(form.cleaned_data["end"], time.min, tzinfo=tz) + timedelta(days=1)
+        summary = couple_summary(
+            viewer=request.user, couple_id=access.couple_id, start=start, end=end
+        )
+        access_log_write(therapist=request.user, access=access, what="summary")
+    context = {"access": access, "form": form, "summary": summary, "members": _members(access)}
+    return render(request, "attune/therapist/summary.html", context)
+
+
+# --- The couple's side --------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def therapist_access(request: HttpRequest) -> HttpResponse:
+    """Invite a therapist, consent, revoke, renew; and the log of every view."""
+    return _access_page(request)
+
+
+def _access_page(request: HttpRequest, **extra) -> HttpResponse:
+    accesses = therapist_accesses_of_couple(partner=request.user)
+    for access in accesses:
+        access.viewer_consented = any(
+            c.partner_id == request.user.pk for c in access.consents.all()
+        )
+    context = {
+        "couple_view": couple_for_user(user=request.user),
+        "accesses": accesses,
+        "log": access_log_for(partner=request.user),
+        "invite_form": TherapistInviteForm(),
+        "now": timezone.now(),
+        **extra,
+    }
+    return render(request, "attune/therapist/access.html", context)
+
+
+@login_required
+@require_POST
+def therapist_invite_view(request: HttpRequest) -> HttpResponse:
+    form = TherapistInviteForm(request.POST)
+    if not form.is_valid():
+        return _access_page(request, invite_form=form)
+    try:
+        _access, code = therapist_invite(
+            partner=request.user, duration_days=form.cleaned_data["duration_days"]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("therapist_access")
+    return _access_page(request, new_code=code)
+
+
+@login_required
+@require_POST
+def therapist_access_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    own = {a.pk: a for a in therapist_accesses_of_couple(partner=request.user)}
+    access = own.get(pk)
+    if access is None:
+        raise Http404
+    try:
+        if action == "consent":
+            therapist_consent(partner=request.user, access=access)
+            messages.success(request, "Thank you. Your consent is recorded.")
+        elif action == "revoke":
+            therapist_revoke(partner=request.user, access=access)
+            messages.success(request, "Access ended. The therapist sees nothing from now on.")
+        elif action == "renew":
+            therapist_renew(partner=request.user, access=access)
+            messages.success(request, "Renewal asked. It starts once your partner consents too.")
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("therapist_access")
