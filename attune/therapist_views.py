@@ -36,6 +36,8 @@ from checkins.selectors import (
 )
 from checkins.timeline import day_label, group_by_day
 
+NEW_CODE = "attune_new_therapist_code"
+
 
 def _therapist_only(request: HttpRequest) -> None:
     if not request.user.is_therapist:
@@ -152,7 +154,7 @@ def therapist_summary(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def therapist_access(request: HttpRequest) -> HttpResponse:
     """Invite a therapist, consent, revoke, renew; and the log of every view."""
-    return _access_page(request)
+    return _access_page(request, new_code=request.session.pop(NEW_CODE, None))
 
 
 def _access_page(request: HttpRequest, **extra) -> HttpResponse:
@@ -185,7 +187,9 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("therapist_access")
-    return _access_page(request, new_code=code)
+    # Shown once, after a redirect (so a reload doesn't invite twice); then gone.
+    request.session[NEW_CODE] = code
+    return redirect("therapist_access")
 
 
 @login_required

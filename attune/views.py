@@ -33,6 +33,8 @@ from attune.services import (
     profile_update,
 )
 
+NEW_CODE = "attune_new_code"
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,7 +59,7 @@ def _partner_page(request: HttpRequest, **extra) -> HttpResponse:
 @require_GET
 def partner(request: HttpRequest) -> HttpResponse:
     """Your partner: who it is, or how to invite them and accept their invitation."""
-    return _partner_page(request)
+    return _partner_page(request, new_code=request.session.pop(NEW_CODE, None))
 
 
 def _accept_url(request: HttpRequest):
@@ -103,8 +105,10 @@ def invite_code(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("partner")
-    # Shown once, on this page only: the database keeps just a hash of it.
-    return _partner_page(request, new_code=code)
+    # Shown once, after a redirect (so a reload doesn't make another); the database keeps
+    # only a hash, and the session holds the code until the page has shown it.
+    request.session[NEW_CODE] = code
+    return redirect("partner")
 
 
 @login_required

@@ -27,7 +27,7 @@ def reauthenticate(client, user):
 
 def make_code(client, user) -> str:
     client.force_login(user)
-    response = client.post(reverse("invite_code"))
+    response = client.post(reverse("invite_code"), follow=True)
     return re.search(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>', response.content.decode()).group(1)
 
 

@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from attune.models import User
+from attune.models import TherapistAccess, TherapistProfile, User
 from attune.selectors import couple_for_user
-from attune.services import couple_link
+from attune.services import couple_link, therapist_consent, therapist_invite, therapist_join
 from checkins.models import BODY_CUES, STRESSORS, CheckIn, Need, NoteVisibility, State
 from checkins.services import checkin_record
 
@@ -46,13 +46,26 @@ class Command(BaseCommand):
         call_command("load_articles", stdout=self.stdout)
         with transaction.atomic():
             users = [self._user(**spec) for spec in DEMO_USERS]
-            alex, sam, _therapist = users
+            alex, sam, therapist = users
             if couple_for_user(user=alex) is None and couple_for_user(user=sam) is None:
                 couple_link(first=alex, second=sam)
             if not CheckIn.objects.filter(author__in=[alex, sam]).exists():
                 self._checkins(alex, sam)
+            self._therapist(alex, sam, therapist)
         emails = ", ".join(spec["email"] for spec in DEMO_USERS)
         self.stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}): {emails}")
+
+    def _therapist(self, alex: User, sam: User, therapist: User) -> None:
+        """Dr. Rivera's profile, and 90 days of access that both partners consented to."""
+        TherapistProfile.objects.get_or_create(
+            user=therapist,
+            defaults={"professional_name": "Dr. Rivera", "practice": "Rivera Couples Practice"},
+        )
+        if TherapistAccess.objects.filter(therapist=therapist).exists():
+            return
+        _access, code = therapist_invite(partner=alex, duration_days=90)
+        access = therapist_join(therapist=therapist, code=code)
+        therapist_consent(partner=sam, access=access)
 
     def _checkins(self, alex: User, sam: User) -> None:
         """A few weeks of plausible check-ins: mostly calm days, some hard evenings in which
