@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attune.decorators import partner_required
 from attune.forms import CodeForm, PeriodForm, TherapistInviteForm, TherapistProfileForm
 from attune.selectors import (
     access_log_for,
@@ -150,7 +151,7 @@ def therapist_summary(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The couple's side --------------------------------------------------------------------
 
 
-@login_required
+@partner_required
 @require_GET
 def therapist_access(request: HttpRequest) -> HttpResponse:
     """Invite a therapist, consent, revoke, renew; and the log of every view."""
@@ -174,7 +175,7 @@ def _access_page(request: HttpRequest, **extra) -> HttpResponse:
     return render(request, "attune/therapist/access.html", context)
 
 
-@login_required
+@partner_required
 @require_POST
 def therapist_invite_view(request: HttpRequest) -> HttpResponse:
     form = TherapistInviteForm(request.POST)
@@ -192,7 +193,7 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
     return redirect("therapist_access")
 
 
-@login_required
+@partner_required
 @require_POST
 def therapist_access_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     own = {a.pk: a for a in therapist_accesses_of_couple(partner=request.user)}

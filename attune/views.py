@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attune.adapters import PENDING_INVITATION
+from attune.decorators import partner_required
 from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm
 from attune.models import Invitation
 from attune.selectors import (
@@ -55,7 +56,7 @@ def _partner_page(request: HttpRequest, **extra) -> HttpResponse:
     return render(request, "attune/partner.html", context)
 
 
-@login_required
+@partner_required
 @require_GET
 def partner(request: HttpRequest) -> HttpResponse:
     """Your partner: who it is, or how to invite them and accept their invitation."""
@@ -70,7 +71,7 @@ def _rate_limited(request: HttpRequest, action: str) -> bool:
     return not ratelimit.consume(request, action=action, user=request.user)
 
 
-@login_required
+@partner_required
 @require_POST
 def invite_email(request: HttpRequest) -> HttpResponse:
     form = InviteEmailForm(request.POST)
@@ -92,7 +93,7 @@ def invite_email(request: HttpRequest) -> HttpResponse:
     return redirect("partner")
 
 
-@login_required
+@partner_required
 @require_POST
 def invite_code(request: HttpRequest) -> HttpResponse:
     if _rate_limited(request, "link_invite"):
@@ -111,7 +112,7 @@ def invite_code(request: HttpRequest) -> HttpResponse:
     return redirect("partner")
 
 
-@login_required
+@partner_required
 @require_POST
 def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     own = {i.pk: i for i in invitations_pending(user=request.user)}
@@ -127,7 +128,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-@login_required
+@partner_required
 @require_http_methods(["GET", "POST"])
 def code_enter(request: HttpRequest) -> HttpResponse:
     """Type the code your partner reads out; see who invited you before accepting."""
@@ -167,7 +168,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return _accept(request, raw=token, channel=Invitation.Channel.EMAIL)
 
 
-@login_required
+@partner_required
 @require_POST
 def code_accept(request: HttpRequest) -> HttpResponse:
     if _rate_limited(request, "link_code"):
@@ -188,7 +189,7 @@ def _accept(request: HttpRequest, *, raw: str, channel: str) -> HttpResponse:
     return redirect("checkins:timeline")
 
 
-@login_required
+@partner_required
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def unlink(request: HttpRequest) -> HttpResponse:
