@@ -19,6 +19,11 @@ $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
+# The quality gates' pinned tools: axe-core (browser) and vnu.jar (the Nu HTML Checker).
+tests/assets/node_modules/.installed: tests/assets/package-lock.json
+	npm ci --prefix tests/assets --no-audit --no-fund --ignore-scripts
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -40,9 +45,11 @@ run: seed
 
 # Uses DATABASE_URL when set (PostgreSQL), SQLite otherwise. Browser tests need Chromium at
 # /usr/bin/chromium; as root this installs Debian's package when it is missing.
-test: install-dev
+test: install-dev tests/assets/node_modules/.installed
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -q && apt-get install -y -q chromium; fi
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && apt-get install -y -q default-jre-headless; fi
 	$(BIN)/pytest
 
 lint: install-dev
