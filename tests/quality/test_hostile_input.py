@@ -220,3 +220,23 @@ def test_generated_revisit_times_respect_the_window(client, partner_a, partner_b
         delta = revisit.scheduled_for - revisit.created_at
         assert timedelta(minutes=18) <= delta <= timedelta(hours=24, minutes=1)
     Revisit.objects.all().delete()
+
+
+def test_invitations_are_rate_limited(client, partner_a):
+    client.force_login(partner_a)
+    for _ in range(10):
+        client.post(reverse("invite_code"))
+    response = client.post(reverse("invite_code"), follow=True)
+    assert "a lot of invitations" in response.content.decode()
+    assert Invitation.objects.count() == 10
+
+
+@pytest.mark.parametrize("value", ["7", "-30", "90; DROP", "", "<script>"])
+def test_the_consent_form_refuses_odd_durations(client, partner_a, partner_b, value):
+    from attune.models import TherapistAccess
+
+    client.force_login(partner_a)
+    response = client.post(reverse("therapist_invite"), {"duration_days": value})
+    assert response.status_code == 200
+    assert "id_duration_days_error" in response.content.decode()
+    assert not TherapistAccess.objects.exists()
