@@ -116,6 +116,11 @@ class TherapistProfileForm(forms.Form):
 
 
 class TherapistInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Your therapist's e-mail address (optional)",
+        required=False,
+        help_text="We send them the code. Or leave it empty and give them the code yourself.",
+    )
     duration_days = forms.TypedChoiceField(
         label="For how long?",
         choices=[(30, "30 days"), (90, "90 days"), (180, "180 days")],

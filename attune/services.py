@@ -299,9 +299,12 @@ def therapist_become(*, user: User, data: dict) -> TherapistProfile:
     return profile
 
 
-def therapist_invite(*, partner: User, duration_days: int) -> tuple[TherapistAccess, str]:
-    """A partner invites a therapist with a code; inviting counts as that partner's consent.
-    Returns the access and the code, which only this return value ever holds."""
+def therapist_invite(
+    *, partner: User, duration_days: int, email: str = "", join_url: str = ""
+) -> tuple[TherapistAccess, str]:
+    """A partner invites a therapist with a code (sent by e-mail when an address is given);
+    inviting counts as that partner's consent. Returns the access and the code, which only
+    this return value and that e-mail ever hold."""
     couple_view = couple_for_user(user=partner)
     if couple_view is None:
         raise ValidationError("Link with your partner first.")
@@ -322,6 +325,16 @@ def therapist_invite(*, partner: User, duration_days: int) -> tuple[TherapistAcc
                 user=couple_view.partner,
                 kind=Notification.Kind.THERAPIST_CONSENT,
                 url=reverse("therapist_access"),
+            )
+        if email:
+            context = {"code": code, "url": join_url, "days": duration_days}
+            transaction.on_commit(
+                lambda: send_mail(
+                    subject="A couple invites you to Attune",
+                    message=render_to_string("attune/email/therapist_invitation.txt", context),
+                    from_email=None,
+                    recipient_list=[email],
+                )
             )
     return access, code
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -183,7 +184,10 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
         return _access_page(request, invite_form=form)
     try:
         _access, code = therapist_invite(
-            partner=request.user, duration_days=form.cleaned_data["duration_days"]
+            partner=request.user,
+            duration_days=form.cleaned_data["duration_days"],
+            email=form.cleaned_data["email"],
+            join_url=request.build_absolute_uri(reverse("therapist_join")),
         )
     except ValidationError as error:
         messages.error(request, error.messages[0])

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,22 @@ def test_a_therapist_code_works_once(partner_a, partner_b, rivera):
         therapist_join(therapist=TherapistFactory(), code=late_code)
     with pytest.raises(ValidationError, match="doesn't match"):
         therapist_join(therapist=rivera, code="ZZZZ-ZZZZ")
+
+
+def test_a_couple_can_send_the_code_to_the_therapist_by_email(
+    client, partner_a, partner_b, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    client.force_login(partner_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("therapist_invite"), {"duration_days": "90", "email": "dr@example.com"})
+    (message,) = mail.outbox
+    assert message.to == ["dr@example.com"]
+    shown = client.get(reverse("therapist_access"))  # already popped by the redirect
+    assert TherapistAccess.objects.get().token_hash
+    code = re.search(r"\n    ([A-Z2-9]{4}-[A-Z2-9]{4})\n", message.body).group(1)
+    rivera = TherapistFactory()
+    assert therapist_join(therapist=rivera, code=code).therapist == rivera
+    assert "Alex" not in message.body and "Sam" not in message.body  # no names in an e-mail
+    assert shown.status_code == 200
