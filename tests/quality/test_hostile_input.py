@@ -240,3 +240,41 @@ def test_the_consent_form_refuses_odd_durations(client, partner_a, partner_b, va
     assert response.status_code == 200
     assert "id_duration_days_error" in response.content.decode()
     assert not TherapistAccess.objects.exists()
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_the_article_admin_form(client, db, value):
+    from django.contrib.auth.models import Group
+
+    from content.models import Article
+    from tests.factories import UserFactory
+
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="editor"))
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:content_article_add"),
+        {
+            "title": value,
+            "slug": value,
+            "summary": value,
+            "body": value,
+            "takeaways": value,
+            "faq": value,
+            "references": value,
+            "author": value,
+            "reviewer": "",
+            "status": "published",
+            "publish_at_0": "2026-01-01",
+            "publish_at_1": "10:00:00",
+            "revisions-TOTAL_FORMS": "0",
+            "revisions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code in (200, 302)
+    for raw in MARKUP:
+        assert raw not in response.content.decode()
+    for article in Article.objects.all():  # whatever was accepted renders safely
+        page = client.get(article.get_absolute_url()).content.decode()
+        for raw in MARKUP:
+            assert raw not in page.split('<div class="article__body">', 1)[-1]
