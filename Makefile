@@ -72,7 +72,10 @@ lock:
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-# In-process benchmarks on PostgreSQL (BENCH_DATABASE_URL, default the local server's
-# attune_bench database); results in bench/results.json.
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL, default the local server's attune_bench
+# database): in-process, then a wrk load test of gunicorn; results in bench/results.json.
+# As root this installs Debian's wrk when it is missing.
 bench: install-dev
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && apt-get install -y -q wrk; fi
 	$(BIN)/python bench/run.py

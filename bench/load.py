@@ -1,0 +1,235 @@
+"""The load test: gunicorn serving the production settings on 127.0.0.1, driven by wrk from
+a second process, against the floor (a bare view through the same middleware).
+
+Every run is bounded: wrk stops itself after RUN_SECONDS, and gunicorn is stopped at the end.
+Traffic goes to the loopback address only.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8799
+WORKERS = 2
+THREADS = 4  # gthread threads per worker, as in the Dockerfile
+CONNECTIONS = 8  # wrk threads, one connection each (see traffic.lua)
+WARMUP_SECONDS = 3
+RUN_SECONDS = 12
+MIXED_SECONDS = 30
+MIX = {"poll": 70, "timeline": 15, "checkin": 10, "article": 5}
+
+
+def _lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sessions_for(users) -> list[dict]:
+    """A signed-in session and a CSRF cookie for each user, stored as a login would store
+    them, with the live cursor their open timeline would carry."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+    from django.utils.crypto import get_random_string
+
+    from checkins.selectors import live_cursor
+
+    rows = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cursor = live_cursor(viewer=user)
+        rows.append(
+            {
+                "session": session.session_key,
+                "csrf": get_random_string(32, CSRF_ALLOWED_CHARS),
+                "checkin": cursor.checkin,
+                "answer": cursor.answer,
+            }
+        )
+    return rows
+
+
+def _write_users(rows: list[dict], path: Path) -> None:
+    lines = ["return {"]
+    for row in rows:
+        lines.append(
+            f"  {{session={_lua_string(row['session'])}, csrf={_lua_string(row['csrf'])}, "
+            f'checkin="{row["checkin"]}", answer="{row["answer"]}"}},'
+        )
+    lines.append("}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    # No proxy: the probe, like the load, stays on the loopback address.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}); is port {PORT} taken?")
+        try:
+            opener.open(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within {seconds} s")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def _wrk(path: str, mix: dict[str, int], seconds: int, env: dict) -> dict:
+    mix_text = ",".join(f"{kind}={weight}" for kind, weight in mix.items())
+    command = [
+        "wrk",
+        f"--threads={CONNECTIONS}",
+        f"--connections={CONNECTIONS}",
+        f"--duration={seconds}s",
+        "--timeout=5s",
+        f"--script={ROOT / 'bench' / 'traffic.lua'}",
+        f"http://127.0.0.1:{PORT}{path}",
+    ]
+    result = subprocess.run(
+        command,
+        env={**env, "ATTUNE_MIX": mix_text, "ATTUNE_THREADS": str(CONNECTIONS)},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed:\n{result.stdout}\n{result.stderr}")
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("ATTUNE_RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{result.stdout}\n{result.stderr}")
+    return json.loads(line.removeprefix("ATTUNE_RESULT "))
+
+
+def _row(name: str, raw: dict, floor_rps: float | None) -> dict:
+    seconds = raw["duration_us"] / 1_000_000
+    errors = (
+        raw["connect_errors"]
+        + raw["read_errors"]
+        + raw["write_errors"]
+        + raw["timeouts"]
+        + raw["non_2xx_3xx"]
+    )
+    rps = raw["requests"] / seconds
+    return {
+        "name": name,
+        "median_ms": round(raw["p50_us"] / 1000, 2),
+        "p95_ms": round(raw["p95_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "queries": None,
+        "rps": round(rps, 1),
+        "ratio_to_floor": round(rps / floor_rps, 3) if floor_rps else None,
+        "requests": raw["requests"],
+        "errors": errors,
+        "responses": raw["by_kind_status"],
+    }
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        sys.exit("The load test needs wrk (Debian: apt-get install wrk); `make bench` installs it.")
+    return found
+
+
+def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Path) -> dict:
+    """Serve the production settings with gunicorn, then drive it with wrk: the floor, each
+    endpoint alone, and the mixed traffic. Returns the rows and the server's setup."""
+    ensure_wrk()
+    rows = sessions_for(users)
+    users_file = workdir / "users.lua"
+    _write_users(rows, users_file)
+    secret_key = os.environ["SECRET_KEY"]
+    server_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_HTTPS": "false",
+        "LOG_LEVEL": "WARNING",
+        "TASKS_BACKEND": "database",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "attune.wsgi:application",
+            f"--bind=127.0.0.1:{PORT}",
+            f"--workers={WORKERS}",
+            "--worker-class=gthread",
+            f"--threads={THREADS}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=server_env,
+        start_new_session=True,
+    )
+    wrk_env = {
+        **os.environ,
+        "ATTUNE_USERS": str(users_file),
+        "ATTUNE_ARTICLES": ",".join(article_slugs),
+    }
+    results = []
+    try:
+        _wait_until_up(f"http://127.0.0.1:{PORT}/bench/floor/", server)
+        plan = [
+            ("floor: bare view, same middleware", "/bench/floor/", {"floor": 1}, RUN_SECONDS),
+            ("load: poll, nothing new", "/", {"poll": 1}, RUN_SECONDS),
+            ("load: timeline page", "/", {"timeline": 1}, RUN_SECONDS),
+            ("load: check-in POST", "/", {"checkin": 1}, RUN_SECONDS),
+            ("load: article page", "/", {"article": 1}, RUN_SECONDS),
+            ("load: mixed traffic", "/", MIX, MIXED_SECONDS),
+        ]
+        floor_rps = None
+        for name, path, mix, seconds in plan:
+            _wrk(path, mix, WARMUP_SECONDS, wrk_env)
+            raw = _wrk(path, mix, seconds, wrk_env)
+            row = _row(name, raw, floor_rps)
+            if floor_rps is None:
+                floor_rps = row["rps"]
+                row["ratio_to_floor"] = 1.0
+            results.append(row)
+    finally:
+        _stop(server)
+    return {
+        "rows": results,
+        "server": {
+            "gunicorn_workers": WORKERS,
+            "worker_class": "gthread",
+            "threads": THREADS,
+            "wrk_connections": CONNECTIONS,
+            "users": len(rows),
+            "mix": MIX,
+            "seconds_per_endpoint": RUN_SECONDS,
+            "seconds_mixed": MIXED_SECONDS,
+        },
+    }
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(64)
