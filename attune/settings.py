@@ -103,7 +103,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the SQL, so the same query has the same text every time
+    # and psycopg prepares it after a few runs on a connection: PostgreSQL then skips
+    # planning, which cost more than executing for most of Attune's small queries (see
+    # bench/). Behind PgBouncer in transaction mode, it needs max_prepared_statements set.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
+        "DATABASE_SERVER_SIDE_BINDING", True
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker process write while the web process reads.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
@@ -117,13 +125,18 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "attune_cache",
     },
-    # Rendered fragments that are the same for everyone (the empty check-in form): kept in
-    # each process, so reading them costs no query. Never anything personal.
+    # Rendered fragments, kept in each process so reading them costs no query: the empty
+    # check-in form (the same for everyone) and timeline entries, keyed by the viewer and
+    # everything else their output depends on, so no one is ever shown another's fragment.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "attune-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
 }
+
+# Database sessions, read with plain SQL on every request (attune/sessions.py).
+SESSION_ENGINE = "attune.sessions"
 
 # --- Background work ------------------------------------------------------------------------
 _TASK_BACKENDS = {

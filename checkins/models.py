@@ -63,7 +63,10 @@ STRESSORS = {
 class CheckIn(models.Model):
     """How one partner's body is at one moment, posted to the couple's shared timeline."""
 
-    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="checkins")
+    # Indexed below together with the id, which serves the poll's "anything newer?" too.
+    couple = models.ForeignKey(
+        Couple, on_delete=models.CASCADE, related_name="checkins", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
     )
@@ -103,6 +106,8 @@ class CheckIn(models.Model):
             models.Index(fields=["couple", "-occurred_at", "-id"], name="checkin_couple_timeline"),
             # "Current" check-in of one partner; an unlinked user's own history.
             models.Index(fields=["author", "-occurred_at", "-id"], name="checkin_author_recent"),
+            # The poll: has the couple a check-in newer than the page's cursor?
+            models.Index(fields=["couple", "id"], name="checkin_couple_news"),
         ]
 
     def __str__(self) -> str:
@@ -134,6 +139,9 @@ class Answer(models.Model):
         HERE_WHEN_READY = "here_when_ready", "I'm here when you're ready"
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="answers")
+    # The answered check-in's couple, kept here too (answer_give sets it), so the poll finds
+    # a couple's new answers on one index instead of joining all of its check-ins.
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+", db_index=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkin_answers"
     )
@@ -141,6 +149,7 @@ class Answer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["couple", "id"], name="answer_couple_news")]
         constraints = [
             models.UniqueConstraint(fields=["checkin", "author"], name="answer_once_per_person"),
             models.CheckConstraint(

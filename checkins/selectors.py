@@ -5,16 +5,16 @@ from a couple that has since ended). The text of an `only me` note is never load
 but its author: the database returns an empty string in its place.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import (
     Case,
-    Exists,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -72,15 +72,6 @@ def _visible_to(viewer: User) -> Q:
     return rule
 
 
-def _news_rule(viewer: OuterRef, via: str = "") -> Q:
-    """News can only arrive in the viewer's active couple (check-ins and answers need one),
-    so the poll looks there alone, as a subquery of the user row it loads."""
-    active_couple = Membership.objects.filter(user=OuterRef(viewer), ended_at__isnull=True).values(
-        "couple_id"
-    )
-    return Q(**{f"{via}couple__in": active_couple})
-
-
 def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
     """The check-ins `viewer` may see, with authors and answers loaded and private notes of
     others blanked in the database."""
@@ -123,13 +114,22 @@ def timeline_page(
     return TimelinePage(entries=rows, older=older)
 
 
+def _news_couple_id(viewer: User) -> int | None:
+    """The one couple news can arrive in: the viewer's active couple (check-ins and answers
+    need one). Entries from ended couples are history and never change."""
+    if viewer.is_therapist:
+        return None
+    active = memberships_of(user=viewer).active
+    return active.couple.pk if active else None
+
+
 def live_cursor(*, viewer: User) -> LiveCursor:
-    """The newest check-in and answer the viewer can see right now."""
+    """The newest check-in and answer the viewer can see right now, in one query."""
     visible = CheckIn.objects.filter(_visible_to(viewer))
-    # Newest first with a limit walks the primary keys backwards and stops at the first hit,
-    # where MAX() over a join would read the whole history. One query for both.
+    # Newest first with a limit walks the (couple, id) index backwards and stops at the
+    # first row, where MAX() over a join would read the whole history.
     newest_answer = (
-        Answer.objects.filter(checkin__in=visible.values("id")).order_by("-id").values("id")[:1]
+        Answer.objects.filter(couple_id=_news_couple_id(viewer)).order_by("-id").values("id")[:1]
     )
     row = (
         visible.order_by("-id")
@@ -141,33 +141,57 @@ def live_cursor(*, viewer: User) -> LiveCursor:
     return LiveCursor(checkin=checkin or 0, answer=answer or 0)
 
 
-def users_with_news(*, since: LiveCursor) -> QuerySet[User]:
-    """Users annotated with `has_news`: whether a check-in or answer they may see is newer
-    than `since`. The poll loads the viewer through this, so "nothing new" is one query."""
-    viewer = OuterRef("pk")
-    new_checkins = CheckIn.objects.filter(_news_rule(viewer), id__gt=since.checkin)
-    new_answers = Answer.objects.filter(_news_rule(viewer, via="checkin__"), id__gt=since.answer)
-    return User.objects.annotate(has_news=Exists(new_checkins) | Exists(new_answers))
+@functools.cache
+def _poll_sql() -> str:
+    qn = connection.ops.quote_name
+    columns = ", ".join(f"u.{qn(f.column)}" for f in User._meta.concrete_fields)
+    checkin, answer = qn(CheckIn._meta.db_table), qn(Answer._meta.db_table)
+    # News can only arrive in the viewer's active couple (check-ins and answers need one).
+    # Names come from the models' own metadata; values go in as parameters.
+    return (
+        f"SELECT {columns}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {checkin} c WHERE c.couple_id = m.couple_id AND c.id > %s) "
+        f"OR EXISTS (SELECT 1 FROM {answer} a WHERE a.couple_id = m.couple_id AND a.id > %s) "
+        "AS has_news "
+        f"FROM {qn(User._meta.db_table)} u "
+        f"LEFT JOIN {qn(Membership._meta.db_table)} m "
+        f"ON m.user_id = u.id AND m.ended_at IS NULL "
+        f"WHERE u.id = %s AND u.is_active = %s"
+    )
+
+
+def poll_viewer(*, user_id: int, since: LiveCursor) -> User | None:
+    """The active user `user_id` with `has_news`: whether a check-in or answer they may see
+    is newer than `since`. One plain SQL statement, because every open timeline asks this
+    every few seconds and the ORM spent ten times longer building the query than the
+    database spent answering it (see bench/)."""
+    params = [since.checkin, since.answer, user_id, True]
+    user = next(iter(User.objects.raw(_poll_sql(), params)), None)
+    if user is not None:
+        user.has_news = bool(user.has_news)
+    return user
 
 
 def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     """Check-ins that are new since `since`, or that have a new answer, newest first."""
+    answered = Answer.objects.filter(couple_id=_news_couple_id(viewer), id__gt=since.answer).values(
+        "checkin_id"
+    )
     return list(
         checkins_visible_to(viewer=viewer)
-        .filter(
-            Q(id__gt=since.checkin)
-            | Exists(Answer.objects.filter(checkin=OuterRef("pk"), id__gt=since.answer))
-        )
+        .filter(Q(id__gt=since.checkin) | Q(pk__in=answered))
         .order_by("-occurred_at", "-id")
     )
 
 
-def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[CheckIn]:
+def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list:
     """Visible check-ins from `start` to `end`, oldest first, for the two-lane picture."""
+    # Plain rows, not models: the picture only reads these five values, and a week of
+    # check-ins as model instances cost more than the query itself.
     return list(
         CheckIn.objects.filter(_visible_to(viewer), occurred_at__gte=start, occurred_at__lt=end)
-        .only("id", "author_id", "state", "intensity", "occurred_at")
         .order_by("occurred_at", "id")
+        .values_list("id", "author_id", "state", "intensity", "occurred_at", named=True)
     )
 
 
@@ -248,16 +272,28 @@ def mark_for_viewer(entries: list[CheckIn], *, viewer: User, couple_id: int | No
     """Tell each entry what the viewer may do with it: delete their own, answer their
     partner's (once, recent ones only, and only within the active couple)."""
     answerable_since = timezone.now() - ANSWER_WINDOW
+    zone = timezone.get_current_timezone_name()
     for entry in entries:
+        answers = entry.answers.all()
         entry.is_mine = entry.author_id == viewer.pk
-        entry.viewer_answer = next(
-            (a for a in entry.answers.all() if a.author_id == viewer.pk), None
-        )
+        entry.viewer_answer = next((a for a in answers if a.author_id == viewer.pk), None)
         entry.can_answer = (
             not entry.is_mine
             and entry.viewer_answer is None
             and entry.couple_id == couple_id
             and entry.occurred_at >= answerable_since
+        )
+        # Everything the rendered entry depends on, for its fragment cache (the template
+        # adds the CSRF secret its forms carry). A check-in never changes once written;
+        # its answers, names, the viewer's zone and what they may do with it can.
+        entry.fragment_key = (
+            entry.pk,
+            viewer.pk,
+            zone,
+            entry.occurred_at.timestamp(),
+            entry.can_answer,
+            entry.author.display_name,
+            tuple((a.pk, a.author_id, a.author.display_name) for a in answers),
         )
 
 
@@ -291,7 +327,13 @@ def revisits_visible_to(*, viewer: User) -> QuerySet[Revisit]:
 
 
 def revisit_open(*, viewer: User) -> Revisit | None:
-    return revisits_visible_to(viewer=viewer).filter(status__in=Revisit.OPEN).first()
+    """The couple's open revisit, for the banner (which needs none of its relations)."""
+    return (
+        revisits_visible_to(viewer=viewer)
+        .filter(status__in=Revisit.OPEN)
+        .select_related(None)
+        .first()
+    )
 
 
 def current_checkin(*, viewer: User) -> CheckIn | None:

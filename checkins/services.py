@@ -117,8 +117,8 @@ def answer_give(*, author: User, checkin: CheckIn, kind: str) -> Answer:
         raise ValidationError("You can answer check-ins only while you are linked.")
     if checkin.occurred_at < timezone.now() - ANSWER_WINDOW:
         raise ValidationError("This check-in is more than a day old; check in yourself instead.")
-    answer = Answer(checkin=checkin, author=author, kind=kind)
-    answer.full_clean(exclude=["checkin", "author"], validate_constraints=False)
+    answer = Answer(checkin=checkin, couple_id=checkin.couple_id, author=author, kind=kind)
+    answer.full_clean(exclude=["checkin", "couple", "author"], validate_constraints=False)
     try:
         with transaction.atomic():
             answer.save()

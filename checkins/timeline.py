@@ -8,6 +8,11 @@ from checkins.models import CheckIn
 from checkins.selectors import Cursor, LiveCursor
 
 
+def is_plain_number(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def cursor_encode(cursor: Cursor) -> str:
     micros = int(cursor.at.timestamp()) * 1_000_000 + cursor.at.microsecond
     return f"{micros}.{cursor.id}"
@@ -16,7 +21,7 @@ def cursor_encode(cursor: Cursor) -> str:
 def cursor_decode(raw: str) -> Cursor | None:
     """Parse a `before` cursor from a URL; None when it is not one of ours."""
     micros, dot, pk = raw.partition(".")
-    if not dot or not micros.isdigit() or not pk.isdigit() or len(micros) > 18:
+    if not dot or not is_plain_number(micros) or not is_plain_number(pk) or len(micros) > 18:
         return None
     seconds, rest = divmod(int(micros), 1_000_000)
     try:
@@ -27,7 +32,7 @@ def cursor_decode(raw: str) -> Cursor | None:
 
 
 def live_cursor_decode(checkin: str | None, answer: str | None) -> LiveCursor | None:
-    if not checkin or not answer or not checkin.isdigit() or not answer.isdigit():
+    if not checkin or not answer or not is_plain_number(checkin) or not is_plain_number(answer):
         return None
     if len(checkin) > 18 or len(answer) > 18:
         return None

@@ -46,12 +46,12 @@ from checkins.selectors import (
     flags_recent,
     live_cursor,
     mark_for_viewer,
+    poll_viewer,
     revisit_open,
     revisits_visible_to,
     timeline_news,
     timeline_page,
     two_lane_pictures,
-    users_with_news,
 )
 from checkins.services import (
     REVISIT_DEFAULT,
@@ -72,6 +72,7 @@ from checkins.timeline import (
     cursor_encode,
     day_label,
     group_by_day,
+    is_plain_number,
     live_cursor_decode,
 )
 
@@ -238,7 +239,7 @@ def poll(request: HttpRequest) -> HttpResponse:
     since = live_cursor_decode(request.GET.get("checkin"), request.GET.get("answer"))
     if since is None:
         return HttpResponseBadRequest("A poll needs the checkin and answer cursor.")
-    viewer = session_user(request, queryset=users_with_news(since=since))
+    viewer = session_user(request, load=lambda pk: poll_viewer(user_id=pk, since=since))
     if viewer is None:
         return HttpResponseClientRedirect(reverse("account_login"))
     if not viewer.has_news:
@@ -319,7 +320,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
 def revisit_new(request: HttpRequest) -> HttpResponse:
     """Propose a time to come back together, from a flag or without one."""
     raw_flag = request.POST.get("flag") or request.GET.get("flag") or ""
-    found = flag_for(viewer=request.user, pk=int(raw_flag)) if raw_flag.isdigit() else None
+    found = flag_for(viewer=request.user, pk=int(raw_flag)) if is_plain_number(raw_flag) else None
     if raw_flag and found is None:
         raise Http404
     anchor = found if found and found.is_open else None

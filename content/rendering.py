@@ -1,6 +1,7 @@
 """Markdown in, sanitised HTML out: markdown-it-py parses (raw HTML switched off), nh3
 cleans what it made, so no script, event handler or javascript: link reaches a reader."""
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+# Keyed by the Markdown itself, so an edited article renders afresh and nothing goes stale;
+# parsing and cleaning an article costs several milliseconds, a lookup next to nothing.
+@functools.lru_cache(maxsize=128)
 def render_markdown(text: str) -> Rendered:
     tokens = _MD.parse(text)
     toc = [

@@ -1,6 +1,8 @@
 import pytest
+from django.core.cache import caches
 
-from attune.services import couple_link
+from attune.models import TherapistProfile
+from attune.services import couple_link, therapist_consent, therapist_invite, therapist_join
 from tests.factories import TherapistFactory, UserFactory
 
 
@@ -8,6 +10,15 @@ from tests.factories import TherapistFactory, UserFactory
 def _fast_password_hashing(settings):
     """Real hashing costs a third of a second a user; tests make many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fragment_cache():
+    """Rendered entries are kept per process under their ids; a test database that hands
+    out the same ids again (SQLite after a rollback) must not meet another test's."""
+    caches["template_fragments"].clear()
+    yield
+    caches["template_fragments"].clear()
 
 
 @pytest.fixture
@@ -43,3 +54,25 @@ def unlinked(db):
 @pytest.fixture
 def therapist(db):
     return TherapistFactory()
+
+
+@pytest.fixture
+def rivera(db):
+    """A therapist account with its profile, not yet anyone's therapist."""
+    therapist = TherapistFactory(display_name="Rivera")
+    TherapistProfile.objects.create(
+        user=therapist, professional_name="Dr. Rivera", practice="Rivera Practice"
+    )
+    return therapist
+
+
+@pytest.fixture
+def half(partner_a, partner_b, rivera):
+    """Alex invited Dr. Rivera, who joined; Sam has not consented yet."""
+    access, code = therapist_invite(partner=partner_a, duration_days=90)
+    return therapist_join(therapist=rivera, code=code)
+
+
+@pytest.fixture
+def live(half, partner_b):
+    return therapist_consent(partner=partner_b, access=half)

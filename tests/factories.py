@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from attune.models import User
 from checkins.models import CheckIn, Need, State
+from content.models import Article
 
 TEST_PASSWORD = "a-long-test-passphrase-42"  # noqa: S105
 
@@ -41,3 +45,17 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     state = State.REGULATED
     intensity = 2
     need = Need.NONE
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published article, live since yesterday."""
+
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    summary = "A summary."
+    body = "## Part\n\nSome words."
+    status = Article.Status.PUBLISHED
+    publish_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))

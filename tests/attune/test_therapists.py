@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from attune.models import AccessLog, ConsentEvent, TherapistAccess, TherapistProfile
+from attune.models import AccessLog, ConsentEvent, TherapistAccess
 from attune.services import (
     couple_link,
     couple_unlink,
@@ -24,27 +24,6 @@ from tests.factories import CheckInFactory, TherapistFactory, UserFactory
 
 PRIVATE = "words for me alone"
 SHARED = "words for both of us"
-
-
-@pytest.fixture
-def rivera(db):
-    therapist = TherapistFactory(display_name="Rivera")
-    TherapistProfile.objects.create(
-        user=therapist, professional_name="Dr. Rivera", practice="Rivera Practice"
-    )
-    return therapist
-
-
-@pytest.fixture
-def half(partner_a, partner_b, rivera):
-    """Alex invited Dr. Rivera, who joined; Sam has not consented yet."""
-    access, code = therapist_invite(partner=partner_a, duration_days=90)
-    return therapist_join(therapist=rivera, code=code)
-
-
-@pytest.fixture
-def live(half, partner_b):
-    return therapist_consent(partner=partner_b, access=half)
 
 
 def urls(access):

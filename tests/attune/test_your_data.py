@@ -22,7 +22,9 @@ PRIVATE = "my partner must never read this"
 def history(partner_a, partner_b):
     CheckInFactory(author=partner_a, note="mine, private", note_visibility="only_me")
     theirs = CheckInFactory(author=partner_b, note=PRIVATE, note_visibility="only_me")
-    Answer.objects.create(checkin=theirs, author=partner_a, kind="see_you")
+    Answer.objects.create(
+        checkin=theirs, couple_id=theirs.couple_id, author=partner_a, kind="see_you"
+    )
 
 
 def test_export_needs_a_fresh_password(client, partner_a, history):

@@ -149,7 +149,9 @@ def test_reminders_are_sent_once_and_say_nothing_private(
     partner_a, partner_b, proposed, django_capture_on_commit_callbacks
 ):
     revisit_accept(user=partner_b, revisit=proposed)
-    later = proposed.scheduled_for + timedelta(minutes=1)
+    # A day on, every reminder is due, also one held past quiet hours (the revisit is 45
+    # minutes from the real now, which in the evening falls in Berlin's quiet hours).
+    later = proposed.scheduled_for + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=False):
         assert reminders_send_due(now=later) == 4
         assert reminders_send_due(now=later) == 0
@@ -268,3 +270,13 @@ def test_a_partner_not_yet_regulated_is_met_kindly(client, partner_a, partner_b,
         "not settled yet"
         not in client.get(reverse("checkins:revisit", args=[proposed.pk])).content.decode()
     )
+
+
+def test_a_flag_id_that_is_no_number_is_not_found(client, partner_a, partner_b):
+    client.force_login(partner_a)
+    for raw in ("x", "²", "٣"):
+        assert client.get(NEW, {"flag": raw}).status_code == 404
+        assert (
+            client.post(NEW, {"flag": raw, "scheduled_for": "2026-01-01T10:00"}).status_code == 404
+        )
+    assert not Revisit.objects.exists()

@@ -9,8 +9,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from attune.models import Membership
-from checkins.models import CheckIn
-from checkins.selectors import PAGE_SIZE, LiveCursor, checkins_visible_to, users_with_news
+from checkins.models import Answer, CheckIn
+from checkins.selectors import PAGE_SIZE, LiveCursor, checkins_visible_to, poll_viewer
 from tests.factories import CheckInFactory, UserFactory
 
 TIMELINE = reverse("checkins:timeline")
@@ -118,9 +118,10 @@ def test_older_pages_follow_by_keyset_without_gaps_or_repeats(client, partner_a,
 def test_a_broken_cursor_shows_the_first_page(client, partner_a, partner_b):
     CheckInFactory(author=partner_a)
     client.force_login(partner_a)
-    response = client.get(TIMELINE, {"before": "not-a-cursor"})
-    assert response.status_code == 200
-    assertContains(response, 'class="entry ')
+    for broken in ("not-a-cursor", "²³.1", "1.٣"):
+        response = client.get(TIMELINE, {"before": broken})
+        assert response.status_code == 200
+        assertContains(response, 'class="entry ')
 
 
 def _bulk(author, count):
@@ -206,6 +207,8 @@ def test_a_poll_without_a_session_sends_the_browser_to_login(client, db):
 def test_a_poll_with_a_broken_cursor_is_a_bad_request(client, partner_a):
     client.force_login(partner_a)
     assert client.get(POLL, {"checkin": "x", "answer": 0}).status_code == 400
+    # Digits that are not ASCII pass str.isdigit() but not int().
+    assert client.get(POLL, {"checkin": "²", "answer": "٣"}).status_code == 400
     assert client.post(POLL).status_code == 405
 
 
@@ -247,12 +250,29 @@ def test_news_is_judged_per_viewer_whatever_the_ids(partner_a, partner_b, outsid
     UserFactory.create_batch(7)
     before = LiveCursor(checkin=0, answer=0)
     theirs = CheckInFactory(author=partner_b)
-    news = dict(users_with_news(since=before).values_list("pk", "has_news"))
-    assert news[partner_a.pk] is True
-    assert news[partner_b.pk] is True
-    assert news[outsider.pk] is False
+
+    def news(user, since):
+        return poll_viewer(user_id=user.pk, since=since).has_news
+
+    assert news(partner_a, before) is True
+    assert news(partner_b, before) is True
+    assert news(outsider, before) is False
     after = LiveCursor(checkin=theirs.pk, answer=0)
-    assert not users_with_news(since=after).get(pk=partner_a.pk).has_news
+    assert news(partner_a, after) is False
     CheckInFactory(author=outsider)
-    assert not users_with_news(since=after).get(pk=partner_a.pk).has_news
-    assert users_with_news(since=after).get(pk=outsider.pk).has_news
+    assert news(partner_a, after) is False
+    assert news(outsider, after) is True
+    answer = Answer.objects.create(
+        checkin=theirs, couple_id=theirs.couple_id, author=partner_a, kind="see_you"
+    )
+    assert news(partner_b, after) is True
+    assert news(partner_b, LiveCursor(checkin=theirs.pk, answer=answer.pk)) is False
+    loaded = poll_viewer(user_id=partner_a.pk, since=after)
+    assert (loaded.email, loaded.time_zone) == (partner_a.email, partner_a.time_zone)
+    # Loaded with the database's converters, as the ORM would: aware times, real booleans.
+    assert timezone.is_aware(loaded.date_joined)
+    assert loaded.email_notifications is True
+    assert loaded.quiet_hours_start == partner_a.quiet_hours_start
+    partner_a.is_active = False
+    partner_a.save()
+    assert poll_viewer(user_id=partner_a.pk, since=after) is None

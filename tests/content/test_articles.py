@@ -15,7 +15,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from content.models import Article, ArticleRevision
 from content.rendering import render_markdown
 from content.services import article_restore, articles_load
-from tests.factories import UserFactory
+from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,15 +85,10 @@ def test_markdown_keeps_what_articles_need():
 
 
 def make(slug, status="published", when=None, **fields):
-    return Article.objects.create(
-        slug=slug,
-        title=fields.pop("title", slug.replace("-", " ").title()),
-        summary="A summary.",
-        body=fields.pop("body", "## Part\n\nSome words."),
-        status=status,
-        publish_at=when or (timezone.now() - timedelta(days=1)),
-        **fields,
-    )
+    fields.setdefault("title", slug.replace("-", " ").title())
+    if when is not None:
+        fields["publish_at"] = when
+    return ArticleFactory(slug=slug, status=status, **fields)
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from attune.services import (
     therapist_revoke,
 )
 from checkins.models import Flag, Revisit
-from content.models import Article
-from tests.factories import CheckInFactory, TherapistFactory, UserFactory
+from tests.factories import ArticleFactory, CheckInFactory, TherapistFactory, UserFactory
 
 ROLES = [
     "anon",
@@ -195,14 +194,7 @@ def world(db):
     _inv, token = invitation_create(
         inviter=people["unlinked"], channel="email", email="x@example.com", accept_url=str
     )
-    Article.objects.create(
-        slug="an-article",
-        title="An article",
-        summary="S.",
-        body="## A\n\nB.",
-        status="published",
-        publish_at=timezone.now() - timedelta(days=1),
-    )
+    ArticleFactory(slug="an-article")
     return {"people": people, "objects": objects, "accesses": accesses, "token": token}
 
 
