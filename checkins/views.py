@@ -45,6 +45,7 @@ from checkins.selectors import (
     flag_for,
     flags_recent,
     live_cursor,
+    live_cursor_after,
     mark_for_viewer,
     poll_viewer,
     revisit_open,
@@ -86,11 +87,21 @@ def _parse_day(raw: str | None) -> date | None:
         return None
 
 
+def _mark(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) -> None:
+    if couple_view is None:
+        mark_for_viewer(entries, viewer=viewer, couple_id=None)
+    else:
+        mark_for_viewer(
+            entries,
+            viewer=viewer,
+            couple_id=couple_view.couple.pk,
+            people=[couple_view.partner],
+        )
+
+
 def _days(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) -> list[dict]:
     """Entries grouped into labelled days of the viewer's calendar."""
-    mark_for_viewer(
-        entries, viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
-    )
+    _mark(entries, viewer, couple_view)
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
     return [
@@ -109,9 +120,9 @@ def _pictures(viewer: User, couple_view: CoupleView | None, flags: list[Flag]) -
     )
 
 
-def _live_context(viewer: User, top_day: date | None) -> dict:
+def _live_context(viewer: User, top_day: date | None, live: LiveCursor | None = None) -> dict:
     return {
-        "live": live_cursor(viewer=viewer),
+        "live": live or live_cursor(viewer=viewer),
         "top_day": top_day,
         "poll_seconds": settings.TIMELINE_POLL_SECONDS,
     }
@@ -125,9 +136,7 @@ def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict
     fresh = [e for e in news if e.pk > since.checkin]
     changed = [e for e in news if e.pk <= since.checkin]
     days = _days(fresh, viewer, couple_view)
-    mark_for_viewer(
-        changed, viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
-    )
+    _mark(changed, viewer, couple_view)
     new_days = [d for d in days if top_day is None or d["date"] > top_day]
     known_days = [d for d in days if top_day is not None and d["date"] <= top_day]
     newest_day = max([d["date"] for d in days] + ([top_day] if top_day else []), default=None)
@@ -137,7 +146,7 @@ def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict
         "known_days": known_days,
         "changed": changed,
         "pictures": _pictures(viewer, couple_view, flags_recent(viewer=viewer)),
-        **_live_context(viewer, newest_day),
+        **_live_context(viewer, newest_day, live_cursor_after(since=since, news=news)),
     }
 
 
@@ -207,6 +216,12 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
         return redirect("checkins:timeline")
     form = CheckInForm(request.POST)
     recorded = None
+    since = None
+    if request.htmx:
+        # The page's cursor: the response brings everything newer. A request without one
+        # gets what this check-in adds, not the whole history.
+        since = live_cursor_decode(request.POST.get("checkin"), request.POST.get("answer"))
+        since = since or live_cursor(viewer=viewer)
     if form.is_valid():
         try:
             recorded = checkin_record(author=viewer, data=form.cleaned_data)
@@ -220,8 +235,6 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Checked in. Your partner will see it on your timeline.")
             return redirect("checkins:timeline")
-        since = live_cursor_decode(request.POST.get("checkin"), request.POST.get("answer"))
-        since = since or LiveCursor(checkin=0, answer=0)
         context = _news_context(viewer, since, _parse_day(request.POST.get("top")))
         context.update(form=CheckInForm(), oob=True)
         return render(request, f"{TEMPLATE}#checkin_response", context)
@@ -282,10 +295,7 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error)
         return redirect("checkins:timeline")
     entry = checkins_visible_to(viewer=viewer).get(pk=pk)
-    couple_view = couple_for_user(user=viewer)
-    mark_for_viewer(
-        [entry], viewer=viewer, couple_id=couple_view.couple.pk if couple_view else None
-    )
+    _mark([entry], viewer, couple_for_user(user=viewer))
     return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})
 
 

@@ -276,3 +276,73 @@ def test_news_is_judged_per_viewer_whatever_the_ids(partner_a, partner_b, outsid
     partner_a.is_active = False
     partner_a.save()
     assert poll_viewer(user_id=partner_a.pk, since=after) is None
+
+
+def test_after_news_the_cursor_is_the_newest_checkin_and_answer(client, partner_a, partner_b):
+    mine = CheckInFactory(author=partner_a)
+    client.force_login(partner_a)
+    live = client.get(TIMELINE).context["live"]
+    client.force_login(partner_b)
+    client.post(reverse("checkins:answer", args=[mine.pk]), {"kind": "take_your_time"})
+    theirs = CheckInFactory(author=partner_b)
+    client.force_login(partner_a)
+    response = client.get(POLL, {"checkin": live.checkin, "answer": live.answer, "top": ""})
+    answer = Answer.objects.get()
+    html = response.content.decode()
+    assert f'name="checkin" value="{theirs.pk}"' in html
+    assert f'name="answer" value="{answer.pk}"' in html
+    # The next poll, with that cursor, has nothing new.
+    again = client.get(POLL, {"checkin": theirs.pk, "answer": answer.pk, "top": ""})
+    assert again.status_code == 204
+
+
+def test_an_answer_from_a_former_partner_still_shows_their_name(client, partner_a, partner_b):
+    from attune.services import couple_link, couple_unlink
+
+    mine = CheckInFactory(author=partner_a)
+    client.force_login(partner_b)
+    client.post(reverse("checkins:answer", args=[mine.pk]), {"kind": "see_you"})
+    couple_unlink(user=partner_a)
+    couple_link(first=partner_a, second=UserFactory(display_name="Robin"))
+    client.force_login(partner_a)
+    response = client.get(TIMELINE)
+    # Sam is no longer anyone partner_a's page knows: the name is looked up, once.
+    assertContains(response, "Sam: “I see you”")
+
+
+def test_answers_name_the_partner_on_your_own_entries(client, partner_a, partner_b):
+    mine = CheckInFactory(author=partner_a)
+    theirs = CheckInFactory(author=partner_b)
+    client.force_login(partner_b)
+    client.post(reverse("checkins:answer", args=[mine.pk]), {"kind": "see_you"})
+    client.force_login(partner_a)
+    client.post(reverse("checkins:answer", args=[theirs.pk]), {"kind": "here_when_ready"})
+    html = client.get(TIMELINE).content.decode()
+    assert "Sam: “I see you”" in html
+    assert "You: “I&#x27;m here when you&#x27;re ready”" in html
+
+
+def test_an_htmx_checkin_without_a_cursor_brings_only_itself(client, partner_a, partner_b):
+    older = [CheckInFactory(author=partner_b) for _ in range(3)]
+    client.force_login(partner_a)
+    response = client.post(
+        reverse("checkins:create"),
+        {"state": "regulated", "intensity": 2, "need": "none", "note_visibility": "shared"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    new = CheckIn.objects.get(author=partner_a)
+    assert f'id="checkin-{new.pk}"' in html
+    assert not any(f'id="checkin-{c.pk}"' in html for c in older)
+
+
+def test_entry_times_are_in_the_viewers_zone(client, partner_a, partner_b):
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 7, 1, 12, 5, tzinfo=UTC)  # a Wednesday; Berlin is UTC+2 then
+    CheckInFactory(author=partner_a, occurred_at=at)
+    client.force_login(partner_a)
+    html = client.get(TIMELINE, {"before": ""}).content.decode()
+    assert '<time class="entry__time" datetime="2026-07-01T14:05:00+0200">14:05</time>' in html
+    assert "your check-in from Wed 14:05" in html
