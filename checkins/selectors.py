@@ -302,22 +302,27 @@ def mark_for_viewer(
     couple_id: int | None,
     people: Iterable[User | None] = (),
 ) -> None:
-    """Tell each entry what the viewer may do with it: delete their own, answer their
-    partner's (once, recent ones only, and only within the active couple). `people` are
-    users the caller has at hand (the partner) whose answers may be on these entries."""
+    """Tell each entry what the viewer may do with it (delete their own, answer their
+    partner's: once, recent ones only, and only within the active couple) and how it reads
+    to them (its times in their zone, who answered). `people` are users the caller has at
+    hand (the partner) whose answers may be on these entries."""
     answerable_since = timezone.now() - ANSWER_WINDOW
     tz = timezone.get_current_timezone()
     zone = str(tz)
     known = {viewer.pk: viewer} | {p.pk: p for p in people if p is not None}
     _answer_authors(entries, known)
+    weekdays = {number: str(name) for number, name in WEEKDAYS_ABBR.items()}
     for entry in entries:
-        answers = entry.answers.all()
+        answers = list(entry.answers.all())
+        entry.answer_list = answers
+        for answer in answers:
+            answer.who = "You" if answer.author_id == viewer.pk else answer.author.display_name
         # Its times in the viewer's zone, formatted once here: three date filters per entry
         # were a fifth of the timeline's rendering.
         local = entry.occurred_at.astimezone(tz)
         entry.local_iso = local.strftime("%Y-%m-%dT%H:%M:%S%z")
         entry.local_time = local.strftime("%H:%M")
-        entry.local_day_time = f"{WEEKDAYS_ABBR[local.weekday()]} {entry.local_time}"
+        entry.local_day_time = f"{weekdays[local.weekday()]} {entry.local_time}"
         entry.is_mine = entry.author_id == viewer.pk
         entry.viewer_answer = next((a for a in answers if a.author_id == viewer.pk), None)
         entry.can_answer = (
