@@ -187,12 +187,15 @@ def poll_viewer(*, user_id: int, since: LiveCursor) -> User | None:
 
 def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     """Check-ins that are new since `since`, or that have a new answer, newest first."""
-    answered = Answer.objects.filter(couple_id=_news_couple_id(viewer), id__gt=since.answer).values(
-        "checkin_id"
-    )
+    couple_id = _news_couple_id(viewer)
+    # The ids first, each from its own (couple, id) index, as one UNION: written as
+    # "id > n OR id IN (answered)", PostgreSQL had to read all of a couple's check-ins
+    # to test each against both (7 ms at 10,000, see bench/).
+    new = CheckIn.objects.filter(couple_id=couple_id, id__gt=since.checkin).values("id")
+    answered = Answer.objects.filter(couple_id=couple_id, id__gt=since.answer).values("checkin_id")
     return list(
         checkins_visible_to(viewer=viewer)
-        .filter(Q(id__gt=since.checkin) | Q(pk__in=answered))
+        .filter(pk__in=new.union(answered))
         .order_by("-occurred_at", "-id")
     )
 
