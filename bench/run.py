@@ -12,7 +12,8 @@
    as a partner of a couple with 10,000 check-ins (and their therapist for the summary).
 3. Load (bench/load.py): gunicorn with the production settings, driven by wrk from a second
    process: the floor (a bare view through the same middleware), each endpoint alone, then
-   the mixed traffic, as requests per second and as a share of the floor.
+   the mixed traffic, then the floor again, as requests per second and as a share of the
+   mean of the two floors.
 4. Reminders: 10,000 due reminders sent by one sweep process, then by two at once.
 
 Prints a table and writes bench/results.json. Every loop is bounded; a run takes about six
