@@ -109,13 +109,13 @@ def therapist_couple(request: HttpRequest, pk: int) -> HttpResponse:
     access = _access_or_404(request, pk)
     access_log_write(therapist=request.user, access=access, what="timeline")
     page = timeline_page(viewer=request.user, couple_id=access.couple_id)
-    mark_for_viewer(page.entries, viewer=request.user, couple_id=None)
+    members = _members(access)
+    mark_for_viewer(page.entries, viewer=request.user, couple_id=None, people=members or ())
     today = timezone.localdate()
     days = [
         {"date": d.date, "label": day_label(d.date, today), "entries": d.entries}
         for d in group_by_day(page.entries, timezone.get_current_timezone())
     ]
-    members = _members(access)
     pictures = two_lane_pictures(
         viewer=request.user,
         partner=None,

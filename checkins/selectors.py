@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     F,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -75,15 +74,11 @@ def _visible_to(viewer: User) -> Q:
 
 
 def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
-    """The check-ins `viewer` may see, with authors and answers loaded and private notes of
-    others blanked in the database."""
+    """The check-ins `viewer` may see, with private notes of others blanked in the
+    database. Authors and answers are attached by `mark_for_viewer`, which knows the
+    people: a join or a prefetch per page cost more than the rows (see bench/)."""
     return (
         CheckIn.objects.filter(_visible_to(viewer))
-        .select_related("author")
-        # Answers without their authors: an answer's author is one of the couple, whose
-        # names mark_for_viewer already has. Joining users here made PostgreSQL hash the
-        # whole user table for a handful of answers (2.5 ms of a 3 ms query, see bench/).
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("id")))
         .annotate(
             shown_note=Case(
                 When(
@@ -150,7 +145,7 @@ def live_cursor_after(*, since: LiveCursor, news: list[CheckIn]) -> LiveCursor:
     all its answers, so the newest of each is among them."""
     return LiveCursor(
         checkin=max([since.checkin, *(e.pk for e in news)]),
-        answer=max([since.answer, *(a.pk for e in news for a in e.answers.all())]),
+        answer=max([since.answer, *(a.pk for e in news for a in e.answer_list)]),
     )
 
 
@@ -284,18 +279,32 @@ def two_lane_pictures(
 ANSWER_WINDOW = timedelta(hours=24)
 
 
-def _answer_authors(entries: list[CheckIn], people: dict[int, User]) -> None:
-    """Give every answer its author from `people` (the viewer, the entries' authors and
-    whoever the caller knows), loading the names of anyone else in one query."""
-    for entry in entries:
-        people.setdefault(entry.author_id, entry.author)
-    missing = {a.author_id for e in entries for a in e.answers.all() if a.author_id not in people}
+def _attach_people(entries: list[CheckIn], people: dict[int, User]) -> None:
+    """Give every entry its answers, oldest first, and every entry and answer its author.
+
+    Authors come from `people` (the viewer and whoever the caller has at hand: the
+    partner, a therapist's two partners); anyone else, such as a former partner, costs one
+    query for their names. Answers load alone, one query for the page: joining their
+    authors made PostgreSQL hash the whole user table for a handful of rows, and Django's
+    prefetch built a queryset per entry (together more than a third of a timeline page's
+    data time, see bench/)."""
+    by_entry: dict[int, list[Answer]] = {entry.pk: [] for entry in entries}
+    if by_entry:
+        for answer in Answer.objects.filter(checkin_id__in=list(by_entry)).order_by("id"):
+            by_entry[answer.checkin_id].append(answer)
+    wanted = {e.author_id for e in entries} | {
+        a.author_id for answers in by_entry.values() for a in answers
+    }
+    missing = wanted - people.keys()
     if missing:
         people.update(User.objects.only("id", "display_name").in_bulk(missing))
-    field = Answer._meta.get_field("author")
+    entry_author = CheckIn._meta.get_field("author")
+    answer_author = Answer._meta.get_field("author")
     for entry in entries:
-        for answer in entry.answers.all():
-            field.set_cached_value(answer, people[answer.author_id])
+        entry_author.set_cached_value(entry, people[entry.author_id])
+        entry.answer_list = by_entry[entry.pk]
+        for answer in entry.answer_list:
+            answer_author.set_cached_value(answer, people[answer.author_id])
 
 
 def mark_for_viewer(
@@ -307,17 +316,18 @@ def mark_for_viewer(
 ) -> None:
     """Tell each entry what the viewer may do with it (delete their own, answer their
     partner's: once, recent ones only, and only within the active couple) and how it reads
-    to them (its times in their zone, who answered). `people` are users the caller has at
-    hand (the partner) whose answers may be on these entries."""
+    to them (its times in their zone, who answered), with their answers and authors loaded
+    (one query, and one more only for someone outside `people`). `people` are users the
+    caller has at hand (the partner; a therapist's two partners) who may have written or
+    answered these entries. Entries are rendered only after this."""
     answerable_since = timezone.now() - ANSWER_WINDOW
     tz = timezone.get_current_timezone()
     zone = str(tz)
     known = {viewer.pk: viewer} | {p.pk: p for p in people if p is not None}
-    _answer_authors(entries, known)
+    _attach_people(entries, known)
     weekdays = {number: str(name) for number, name in WEEKDAYS_ABBR.items()}
     for entry in entries:
-        answers = list(entry.answers.all())
-        entry.answer_list = answers
+        answers = entry.answer_list
         for answer in answers:
             answer.who = "You" if answer.author_id == viewer.pk else answer.author.display_name
         # Its times in the viewer's zone, formatted once here: three date filters per entry
