@@ -29,6 +29,7 @@ from attune.services import (
     therapist_renew,
     therapist_revoke,
 )
+from checkins.rendering import render_entries
 from checkins.selectors import (
     couple_summary,
     flags_recent,
@@ -111,6 +112,7 @@ def therapist_couple(request: HttpRequest, pk: int) -> HttpResponse:
     page = timeline_page(viewer=request.user, couple_id=access.couple_id)
     members = _members(access)
     mark_for_viewer(page.entries, viewer=request.user, couple_id=None, people=members or ())
+    render_entries(request, page.entries)
     today = timezone.localdate()
     days = [
         {"date": d.date, "label": day_label(d.date, today), "entries": d.entries}

@@ -37,6 +37,7 @@ from checkins.forms import (
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit
 from checkins.quiet import hold_for_quiet_hours
+from checkins.rendering import render_entries
 from checkins.selectors import (
     Cursor,
     LiveCursor,
@@ -87,7 +88,16 @@ def _parse_day(raw: str | None) -> date | None:
         return None
 
 
-def _mark(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) -> None:
+def _mark(
+    request: HttpRequest,
+    entries: list[CheckIn],
+    couple_view: CoupleView | None,
+    *,
+    oob: bool = False,
+    answer_error: str = "",
+) -> None:
+    """Mark the entries for the signed-in viewer and render them (`entry.html`)."""
+    viewer = request.user
     if couple_view is None:
         mark_for_viewer(entries, viewer=viewer, couple_id=None)
     else:
@@ -97,15 +107,23 @@ def _mark(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) 
             couple_id=couple_view.couple.pk,
             people=[couple_view.partner],
         )
+    render_entries(request, entries, oob=oob, answer_error=answer_error)
 
 
-def _days(entries: list[CheckIn], viewer: User, couple_view: CoupleView | None) -> list[dict]:
-    """Entries grouped into labelled days of the viewer's calendar."""
-    _mark(entries, viewer, couple_view)
+def _days(
+    request: HttpRequest, entries: list[CheckIn], couple_view: CoupleView | None
+) -> list[dict]:
+    """Entries, rendered, grouped into labelled days of the viewer's calendar."""
+    _mark(request, entries, couple_view)
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
     return [
-        {"date": day.date, "label": day_label(day.date, today), "entries": day.entries}
+        {
+            "date": day.date,
+            "slug": day.date.isoformat(),
+            "label": day_label(day.date, today),
+            "entries": day.entries,
+        }
         for day in group_by_day(entries, tz)
     ]
 
@@ -128,15 +146,16 @@ def _live_context(viewer: User, top_day: date | None, live: LiveCursor | None = 
     }
 
 
-def _news_context(viewer: User, since: LiveCursor, top_day: date | None) -> dict:
+def _news_context(request: HttpRequest, since: LiveCursor, top_day: date | None) -> dict:
     """What changed since the client's cursor: new entries sorted into the client's days,
     entries with new answers to replace, a fresh picture and the next cursor."""
+    viewer = request.user
     couple_view = couple_for_user(user=viewer)
     news = timeline_news(viewer=viewer, since=since)
     fresh = [e for e in news if e.pk > since.checkin]
     changed = [e for e in news if e.pk <= since.checkin]
-    days = _days(fresh, viewer, couple_view)
-    _mark(changed, viewer, couple_view)
+    days = _days(request, fresh, couple_view)
+    _mark(request, changed, couple_view, oob=True)
     new_days = [d for d in days if top_day is None or d["date"] > top_day]
     known_days = [d for d in days if top_day is not None and d["date"] <= top_day]
     newest_day = max([d["date"] for d in days] + ([top_day] if top_day else []), default=None)
@@ -159,10 +178,11 @@ def _described(flags: list[Flag], viewer: User, couple_view: CoupleView | None) 
     return flags
 
 
-def _page_context(viewer: User, *, before: Cursor | None, form: CheckInForm) -> dict:
+def _page_context(request: HttpRequest, *, before: Cursor | None, form: CheckInForm) -> dict:
+    viewer = request.user
     couple_view = couple_for_user(user=viewer)
     page = timeline_page(viewer=viewer, before=before)
-    days = _days(page.entries, viewer, couple_view)
+    days = _days(request, page.entries, couple_view)
     flags = flags_recent(viewer=viewer)
     return {
         "couple_view": couple_view,
@@ -189,7 +209,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
         # Infinite scroll: a day already on the page continues in its own list.
         couple_view = couple_for_user(user=request.user)
         page = timeline_page(viewer=request.user, before=before)
-        days = _days(page.entries, request.user, couple_view)
+        days = _days(request, page.entries, couple_view)
         continued = _parse_day(request.GET.get("day"))
         head = days[0] if days and days[0]["date"] == continued else None
         context = {
@@ -199,7 +219,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
             "last_day": days[-1]["date"] if days else None,
         }
         return render(request, f"{TEMPLATE}#older_page", context)
-    context = _page_context(request.user, before=before, form=CheckInForm())
+    context = _page_context(request, before=before, form=CheckInForm())
     return render(request, TEMPLATE, context)
 
 
@@ -235,14 +255,14 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Checked in. Your partner will see it on your timeline.")
             return redirect("checkins:timeline")
-        context = _news_context(viewer, since, _parse_day(request.POST.get("top")))
+        context = _news_context(request, since, _parse_day(request.POST.get("top")))
         context.update(form=CheckInForm(), oob=True)
         return render(request, f"{TEMPLATE}#checkin_response", context)
     if request.htmx:
         context = {"form": form, "couple_view": couple_for_user(user=viewer)}
         return render(request, f"{TEMPLATE}#checkin_form", context)
     # Without JavaScript, the whole page again with the messages by the fields.
-    return render(request, TEMPLATE, _page_context(viewer, before=None, form=form))
+    return render(request, TEMPLATE, _page_context(request, before=None, form=form))
 
 
 @loads_user_itself
@@ -258,7 +278,7 @@ def poll(request: HttpRequest) -> HttpResponse:
     if not viewer.has_news:
         return HttpResponse(status=204)
     with timezone.override(viewer.time_zone):
-        context = _news_context(viewer, since, _parse_day(request.GET.get("top")))
+        context = _news_context(request, since, _parse_day(request.GET.get("top")))
         context["oob"] = True
         return render(request, f"{TEMPLATE}#news", context)
 
@@ -295,8 +315,8 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error)
         return redirect("checkins:timeline")
     entry = checkins_visible_to(viewer=viewer).get(pk=pk)
-    _mark([entry], viewer, couple_for_user(user=viewer))
-    return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})
+    _mark(request, [entry], couple_for_user(user=viewer), answer_error=error or "")
+    return HttpResponse(entry.html)
 
 
 def _revisit_form(flag: Flag | None) -> RevisitForm:

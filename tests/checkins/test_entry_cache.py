@@ -1,4 +1,4 @@
-"""Rendered timeline entries are cached per process (see mark_for_viewer): whatever changes
+"""Rendered timeline entries are cached per process (see checkins.rendering): whatever changes
 what an entry shows must show at once, and no viewer may ever get another's fragment."""
 
 import zoneinfo
@@ -85,3 +85,32 @@ def test_cached_forms_carry_a_token_for_this_browsers_csrf_cookie(partner_a, par
         assert answered.status_code == 302
         Answer.objects.filter(checkin=entry).delete()
     assert tokens[0] != tokens[1]
+
+
+def test_an_entry_swapped_out_of_band_is_kept_apart_from_the_page_one(client, partner_a, partner_b):
+    entry = CheckInFactory(author=partner_b)
+    client.force_login(partner_a)
+    marker = f'id="checkin-{entry.pk}" data-hx-swap-oob="true"'
+    assertNotContains(client.get(TIMELINE), marker)
+    Answer.objects.create(
+        checkin=entry, couple_id=entry.couple_id, author=partner_a, kind="see_you"
+    )
+    # The page already shows the entry; its new answer comes as a replacement, out of band.
+    poll = client.get(
+        reverse("checkins:poll"), {"checkin": entry.pk, "answer": 0}, HTTP_HX_REQUEST="true"
+    )
+    assertContains(poll, marker)
+    page = client.get(TIMELINE)
+    assertContains(page, f'id="checkin-{entry.pk}"')
+    assertNotContains(page, marker)
+
+
+def test_an_answer_error_shows_once_and_is_not_kept_for_the_page(client, partner_a, partner_b):
+    entry = CheckInFactory(author=partner_b)
+    client.force_login(partner_a)
+    client.get(TIMELINE)
+    url = reverse("checkins:answer", args=[entry.pk])
+    refused = client.post(url, {"kind": "shrug"}, HTTP_HX_REQUEST="true")
+    assertContains(refused, "Choose one of the answers.")
+    assertContains(refused, "Answer with one tap")
+    assertNotContains(client.get(TIMELINE), "Choose one of the answers.")
