@@ -54,6 +54,13 @@ class LiveCursor:
 class TimelinePage:
     entries: list[CheckIn]
     older: Cursor | None
+    # The first page of a partner's own timeline also says where live updates start.
+    live: LiveCursor | None = None
+
+    def holds_everything_since(self, moment: datetime) -> bool:
+        """Whether this first page holds every entry from `moment` on: it ends before it,
+        or there is nothing older."""
+        return self.older is None or self.older.at < moment
 
 
 def _visible_to(viewer: User) -> Q:
@@ -104,12 +111,28 @@ def timeline_page(
         entries = entries.filter(
             Q(occurred_at__lt=before.at) | Q(occurred_at=before.at, id__lt=before.id)
         )
+    with_live = before is None and couple_id is None
+    if with_live:
+        # The live cursor in the same statement: two scalar subqueries that the database
+        # evaluates once, not per row, saving the page a round trip.
+        newest_checkin, newest_answer = _newest_ids(viewer)
+        entries = entries.annotate(
+            live_checkin=Subquery(newest_checkin), live_answer=Subquery(newest_answer)
+        )
     rows = list(entries[: PAGE_SIZE + 1])
     older = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
         older = Cursor(at=rows[-1].occurred_at, id=rows[-1].pk)
-    return TimelinePage(entries=rows, older=older)
+    live = None
+    if with_live:
+        # Nothing visible means no answers either: an answer belongs to a visible entry.
+        first = rows[0] if rows else None
+        live = LiveCursor(
+            checkin=(first.live_checkin or 0) if first else 0,
+            answer=(first.live_answer or 0) if first else 0,
+        )
+    return TimelinePage(entries=rows, older=older, live=live)
 
 
 def _news_couple_id(viewer: User) -> int | None:
@@ -121,16 +144,23 @@ def _news_couple_id(viewer: User) -> int | None:
     return active.couple.pk if active else None
 
 
-def live_cursor(*, viewer: User) -> LiveCursor:
-    """The newest check-in and answer the viewer can see right now, in one query."""
-    visible = CheckIn.objects.filter(_visible_to(viewer))
-    # Newest first with a limit walks the (couple, id) index backwards and stops at the
-    # first row, where MAX() over a join would read the whole history.
-    newest_answer = (
+def _newest_ids(viewer: User) -> tuple[QuerySet, QuerySet]:
+    """Subqueries for the id of the newest check-in and of the newest answer the viewer
+    can see. Newest first with a limit walks the (couple, id) index backwards and stops at
+    the first row, where MAX() over a join would read the whole history."""
+    checkin = CheckIn.objects.filter(_visible_to(viewer)).order_by("-id").values("id")[:1]
+    answer = (
         Answer.objects.filter(couple_id=_news_couple_id(viewer)).order_by("-id").values("id")[:1]
     )
+    return checkin, answer
+
+
+def live_cursor(*, viewer: User) -> LiveCursor:
+    """The newest check-in and answer the viewer can see right now, in one query."""
+    _, newest_answer = _newest_ids(viewer)
     row = (
-        visible.order_by("-id")
+        CheckIn.objects.filter(_visible_to(viewer))
+        .order_by("-id")
         .annotate(newest_answer=Subquery(newest_answer))
         .values_list("id", "newest_answer")
         .first()
@@ -225,15 +255,26 @@ def two_lane_pictures(
     tz: tzinfo,
     flags: list[Flag] = (),
     people: tuple[User, User] | None = None,
+    page: TimelinePage | None = None,
 ) -> list[Picture]:
     """Today and the last seven days, you above and your partner below, with mismatch
-    windows shaded behind the lanes, in one query (the flags come from the caller)."""
+    windows shaded behind the lanes, in one query (the flags come from the caller). With
+    the viewer's first timeline `page`, when it reaches back past the pictures' window (as
+    it does for most couples), its entries are all the pictures need and there is no
+    query at all."""
     max_age = timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
     today = now.astimezone(tz).date()
     day_start = datetime.combine(today, time.min, tzinfo=tz)
     day_end = day_start + timedelta(days=1)
     week_start = day_start - timedelta(days=6)
-    rows = checkins_between(viewer=viewer, start=week_start - max_age, end=day_end)
+    start = week_start - max_age
+    if page is not None and page.holds_everything_since(start):
+        rows = sorted(
+            (e for e in page.entries if start <= e.occurred_at < day_end),
+            key=lambda e: (e.occurred_at, e.pk),
+        )
+    else:
+        rows = checkins_between(viewer=viewer, start=start, end=day_end)
     # A partner sees "You" above their partner; a therapist sees the two partners by name.
     top, bottom = people if people else (viewer, partner)
     if people:

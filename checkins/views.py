@@ -41,6 +41,7 @@ from checkins.rendering import render_entries
 from checkins.selectors import (
     Cursor,
     LiveCursor,
+    TimelinePage,
     checkins_visible_to,
     current_checkin,
     flag_for,
@@ -128,13 +129,19 @@ def _days(
     ]
 
 
-def _pictures(viewer: User, couple_view: CoupleView | None, flags: list[Flag]) -> list:
+def _pictures(
+    viewer: User,
+    couple_view: CoupleView | None,
+    flags: list[Flag],
+    page: TimelinePage | None = None,
+) -> list:
     return two_lane_pictures(
         viewer=viewer,
         partner=couple_view.partner if couple_view else None,
         now=timezone.now(),
         tz=timezone.get_current_timezone(),
         flags=flags,
+        page=page,
     )
 
 
@@ -191,10 +198,10 @@ def _page_context(request: HttpRequest, *, before: Cursor | None, form: CheckInF
         "last_day": days[-1]["date"] if days else None,
         "form": form,
         "is_first_page": before is None,
-        "pictures": _pictures(viewer, couple_view, flags),
+        "pictures": _pictures(viewer, couple_view, flags, page if before is None else None),
         "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
         "revisit": revisit_open(viewer=viewer),
-        **_live_context(viewer, days[0]["date"] if days and before is None else None),
+        **_live_context(viewer, days[0]["date"] if days and before is None else None, page.live),
     }
 
 

@@ -10,7 +10,15 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from attune.models import Membership
 from checkins.models import Answer, CheckIn
-from checkins.selectors import PAGE_SIZE, LiveCursor, checkins_visible_to, poll_viewer
+from checkins.selectors import (
+    PAGE_SIZE,
+    LiveCursor,
+    checkins_visible_to,
+    live_cursor,
+    poll_viewer,
+    timeline_page,
+    two_lane_pictures,
+)
 from tests.factories import CheckInFactory, UserFactory
 
 TIMELINE = reverse("checkins:timeline")
@@ -153,7 +161,10 @@ def test_the_timeline_costs_the_same_queries_with_10_or_5000_checkins(client, pa
     assert CheckIn.objects.count() == 5000
     with CaptureQueriesContext(connection) as large:
         assert client.get(TIMELINE).status_code == 200
-    assert len(small) == len(large) <= 10
+    # A page that reaches back past the pictures' week draws them from its own entries; a
+    # long history needs the week's check-ins in one query of their own.
+    assert len(small) == len(large) - 1
+    assert len(large) <= 9
 
 
 def test_a_poll_with_nothing_new_is_an_empty_204_in_two_queries(
@@ -346,3 +357,41 @@ def test_entry_times_are_in_the_viewers_zone(client, partner_a, partner_b):
     html = client.get(TIMELINE, {"before": ""}).content.decode()
     assert '<time class="entry__time" datetime="2026-07-01T14:05:00+0200">14:05</time>' in html
     assert "your check-in from Wed 14:05" in html
+
+
+@pytest.mark.parametrize(("count", "every"), [(25, 10), (80, 3)])
+def test_the_pictures_from_the_first_page_are_the_pictures_from_the_database(
+    partner_a, partner_b, count, every
+):
+    # 25 check-ins ten hours apart fit on one page and reach back past the pictures' week
+    # (and the day before it, whose last state carries in); 80 three hours apart do not.
+    now = timezone.now()
+    for i in range(count):
+        CheckInFactory(
+            author=(partner_a, partner_b)[i % 2],
+            state=("regulated", "activated", "shutdown")[i % 3],
+            intensity=1 + i % 5,
+            occurred_at=now - timedelta(hours=every * i + 1),
+        )
+    tz = timezone.get_current_timezone()
+    page = timeline_page(viewer=partner_a)
+    assert page.holds_everything_since(now - timedelta(days=9)) is (count < PAGE_SIZE)
+    common = {"viewer": partner_a, "partner": partner_b, "now": now, "tz": tz}
+    from_page = two_lane_pictures(**common, page=page)
+    assert from_page == two_lane_pictures(**common)
+    assert all(lane.segments for picture in from_page for lane in picture.lanes)
+
+
+def test_the_first_page_brings_the_live_cursor(partner_a, partner_b, outsider):
+    assert timeline_page(viewer=partner_a).live == LiveCursor(0, 0)
+    older = CheckInFactory(author=partner_b, occurred_at=timezone.now() - timedelta(days=3))
+    CheckInFactory(author=partner_a, occurred_at=timezone.now() - timedelta(days=1))
+    # Written last but backdated: the newest id is not the newest on the page.
+    backdated = CheckInFactory(author=partner_b, occurred_at=timezone.now() - timedelta(days=9))
+    answer = Answer.objects.create(
+        checkin=older, couple_id=older.couple_id, author=partner_a, kind="see_you"
+    )
+    CheckInFactory(author=outsider)
+    page = timeline_page(viewer=partner_a)
+    assert page.live == LiveCursor(checkin=backdated.pk, answer=answer.pk)
+    assert page.live == live_cursor(viewer=partner_a)
