@@ -34,14 +34,12 @@ def _lua_string(value: str) -> str:
 
 def sessions_for(users) -> list[dict]:
     """A signed-in session and a CSRF cookie for each user, stored as a login would store
-    them, with the live cursor their open timeline would carry."""
+    them."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.middleware.csrf import CSRF_ALLOWED_CHARS
     from django.utils.crypto import get_random_string
-
-    from checkins.selectors import live_cursor
 
     rows = []
     for user in users:
@@ -50,16 +48,25 @@ def sessions_for(users) -> list[dict]:
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        cursor = live_cursor(viewer=user)
         rows.append(
             {
+                "user": user,
                 "session": session.session_key,
                 "csrf": get_random_string(32, CSRF_ALLOWED_CHARS),
-                "checkin": cursor.checkin,
-                "answer": cursor.answer,
             }
         )
     return rows
+
+
+def _refresh_cursors(rows: list[dict]) -> None:
+    """Each partner's live cursor as of now. Every wrk run starts afresh, and an open page
+    has shown its partner's check-ins from the runs before (its poll brought them); a
+    stale cursor would make the first poll of each partner a catch-up no browser makes."""
+    from checkins.selectors import live_cursor
+
+    for row in rows:
+        cursor = live_cursor(viewer=row["user"])
+        row["checkin"], row["answer"] = cursor.checkin, cursor.answer
 
 
 def _write_users(rows: list[dict], path: Path) -> None:
@@ -163,7 +170,6 @@ def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Pat
     ensure_wrk()
     rows = sessions_for(users)
     users_file = workdir / "users.lua"
-    _write_users(rows, users_file)
     secret_key = os.environ["SECRET_KEY"]
     server_env = {
         **os.environ,
@@ -210,7 +216,11 @@ def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Pat
             ("floor again, after the rest", "/bench/floor/", {"floor": 1}, RUN_SECONDS),
         ]
         for name, path, mix, seconds in plan:
+            _refresh_cursors(rows)
+            _write_users(rows, users_file)
             _wrk(path, mix, WARMUP_SECONDS, wrk_env)
+            _refresh_cursors(rows)
+            _write_users(rows, users_file)
             results.append(_row(name, _wrk(path, mix, seconds, wrk_env)))
     finally:
         _stop(server)

@@ -85,8 +85,8 @@ end
 function response(status, headers, body)
   local key = last_kind .. " " .. status
   counts[key] = (counts[key] or 0) + 1
-  if status == 200 and body and (last_kind == "poll" or last_kind == "checkin") then
-    -- The news (and a check-in's answer) carries the page's next cursor.
+  if status == 200 and body and last_kind ~= "article" then
+    -- The page, its news and a check-in's answer carry the page's next cursor.
     local checkin = string.match(body, 'name="checkin" value="(%d+)"')
     local answer = string.match(body, 'name="answer" value="(%d+)"')
     local top = string.match(body, 'name="top" value="([%d-]*)"')
