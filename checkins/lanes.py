@@ -6,7 +6,7 @@ ages out (it stops being "current"), or until now, whichever comes first.
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from checkins.models import State
@@ -48,6 +48,8 @@ class Lane:
     top: int
     segments: list[Segment]
     counts: dict[str, int]
+    # The lane read out ("activated 4/5 from 09:12; ..."), for a picture shown as text too.
+    text: str = ""
 
     @property
     def height(self) -> int:
@@ -108,6 +110,13 @@ def lane_segments(
     return segments
 
 
+def lane_text(segments: list[Segment], tz: tzinfo) -> str:
+    """The segments as words, each from its time in `tz`."""
+    return "; ".join(
+        f"{seg.state} {seg.intensity}/5 from {seg.at.astimezone(tz):%H:%M}" for seg in segments
+    )
+
+
 def build_lane(
     label: str,
     top: int,
@@ -117,14 +126,18 @@ def build_lane(
     end: datetime,
     now: datetime,
     max_age: timedelta,
+    text_tz: tzinfo | None = None,
 ) -> Lane:
+    """One author's lane; with `text_tz`, also read out as text in that zone."""
     inside = [c for c in checkins if start <= c.occurred_at < end]
     counts = Counter(c.state for c in inside)
+    segments = lane_segments(checkins, start=start, end=end, now=now, max_age=max_age)
     return Lane(
         label=label,
         top=top,
-        segments=lane_segments(checkins, start=start, end=end, now=now, max_age=max_age),
+        segments=segments,
         counts={state.value: counts.get(state.value, 0) for state in LANE_STATES},
+        text=lane_text(segments, text_tz) if text_tz is not None else "",
     )
 
 

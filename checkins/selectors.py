@@ -284,8 +284,8 @@ def two_lane_pictures(
     top_label = top.display_name if people else "You"
     partner_label = bottom.display_name if bottom else "Partner"
 
-    def lanes(start: datetime, end: datetime) -> list[Lane]:
-        window = {"start": start, "end": end, "now": now, "max_age": max_age}
+    def lanes(start: datetime, end: datetime, text_tz: tzinfo | None = None) -> list[Lane]:
+        window = {"start": start, "end": end, "now": now, "max_age": max_age, "text_tz": text_tz}
         return [
             build_lane(top_label, LANE_TOPS[0], mine, **window),
             build_lane(partner_label, LANE_TOPS[1], theirs, **window),
@@ -302,7 +302,8 @@ def two_lane_pictures(
         Picture(
             key="today",
             title="Today",
-            lanes=lanes(day_start, day_end),
+            # Today's picture can also be shown as text.
+            lanes=lanes(day_start, day_end, text_tz=tz),
             ticks=hour_ticks,
             shades=shades(day_start, day_end),
         ),

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -395,3 +395,25 @@ def test_the_first_page_brings_the_live_cursor(partner_a, partner_b, outsider):
     page = timeline_page(viewer=partner_a)
     assert page.live == LiveCursor(checkin=backdated.pk, answer=answer.pk)
     assert page.live == live_cursor(viewer=partner_a)
+
+
+def test_todays_picture_reads_as_text_in_the_viewers_zone(
+    client, partner_a, partner_b, time_machine
+):
+    time_machine.move_to(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=False)
+    partner_b.time_zone = "Asia/Kolkata"  # UTC+5:30, so noon is 17:30 there
+    partner_b.save()
+    at = datetime(2026, 3, 10, tzinfo=UTC)
+    CheckInFactory(author=partner_b, state="shutdown", intensity=2, occurred_at=at.replace(hour=4))
+    CheckInFactory(
+        author=partner_b, state="regulated", intensity=3, occurred_at=at.replace(hour=9, minute=15)
+    )
+    CheckInFactory(
+        author=partner_a, state="activated", intensity=5, occurred_at=at.replace(hour=10)
+    )
+    client.force_login(partner_b)
+    response = client.get(TIMELINE)
+    assertContains(
+        response, "<p><strong>You</strong>: shutdown 2/5 from 09:30; regulated 3/5 from 14:45.</p>"
+    )
+    assertContains(response, "<p><strong>Alex</strong>: activated 5/5 from 15:30.</p>")
