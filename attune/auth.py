@@ -1,18 +1,49 @@
-"""Authentication for the cheapest requests (the timeline poll).
+"""Loading the signed-in user with what the request needs to know, in the same query.
 
-`request.user` costs a query of its own. A poll that may answer "nothing new" in two queries
-(session, then user) loads the user with what it needs to know in the same query, and
-checks the session exactly as django.contrib.auth.get_user does.
+`request.user` costs a query of its own. Every page shows the notifications bell, so the
+backends load the user together with their unread count (one query less per page). A poll
+that may answer "nothing new" in two queries (session, then user) loads the user with its
+has-news flag instead, and checks the session exactly as django.contrib.auth.get_user does.
 """
 
 from collections.abc import Callable
 
+from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from attune.models import User
+from attune.models import Notification, User
+
+
+def with_unread_count(users):
+    """`users` with `unread_count`: how many of each one's notifications are unread."""
+    unread = (
+        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return users.annotate(unread_count=Coalesce(Subquery(unread), 0, output_field=IntegerField()))
+
+
+class _UserWithUnreadCount:
+    def get_user(self, user_id):
+        user = with_unread_count(User._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class UserBackend(_UserWithUnreadCount, ModelBackend):
+    """Django's model backend, loading the signed-in user with their unread count."""
+
+
+class AccountBackend(_UserWithUnreadCount, AuthenticationBackend):
+    """allauth's backend (log in by e-mail), loading the user with their unread count."""
 
 
 def session_user(request: HttpRequest, *, load: Callable[[int], User | None]) -> User | None:

@@ -94,6 +94,10 @@ def notifications_for(*, user: User, limit: int = 50) -> list[Notification]:
 
 
 def notifications_unread_count(*, user: User) -> int:
+    """The bell's count: as loaded with the signed-in user (attune.auth), or counted."""
+    loaded = getattr(user, "unread_count", None)
+    if loaded is not None:
+        return loaded
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 

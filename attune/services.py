@@ -249,9 +249,13 @@ def notification_email_send(*, notification_id: int, site_url: str) -> bool:
 
 
 def notifications_mark_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    # The count loaded with the user (attune.auth) is out of date now.
+    if hasattr(user, "unread_count"):
+        del user.unread_count
+    return marked
 
 
 def profile_update(*, user: User, data: dict) -> User:

@@ -160,9 +160,11 @@ BELL_POLL_SECONDS = env_int("BELL_POLL_SECONDS", 30)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"
+# Django's and allauth's backends, each loading the signed-in user with the bell's unread
+# count in the same query (attune/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "attune.auth.UserBackend",
+    "attune.auth.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -311,3 +312,31 @@ def test_the_bell_is_a_fragment_with_the_unread_count(client, partner_a):
     html = response.content.decode()
     assert html.startswith('<span id="bell"')
     assert '<span class="badge">1<span class="visually-hidden"> unread' in html
+
+
+def test_a_page_counts_unread_notifications_in_the_query_that_loads_the_user(
+    client, partner_a, partner_b
+):
+    Notification.objects.create(user=partner_a, kind="reminder")
+    Notification.objects.create(user=partner_a, kind="flag")
+    Notification.objects.create(user=partner_a, kind="flag", read_at=timezone.now())
+    Notification.objects.create(user=partner_b, kind="flag")
+    client.force_login(partner_a)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("checkins:timeline"))
+    assertContains(response, '<span class="badge">2<span class="visually-hidden"> unread')
+    counting = [q["sql"] for q in queries if "attune_notification" in q["sql"]]
+    assert len(counting) == 1
+    assert "attune_user" in counting[0]
+    # Marking them read, the next page shows no badge.
+    assertRedirects(client.post(reverse("notifications")), reverse("notifications"))
+    assertNotContains(client.get(reverse("checkins:timeline")), 'class="badge"')
+
+
+def test_a_login_by_email_loads_the_user_with_the_count(client, partner_a):
+    Notification.objects.create(user=partner_a, kind="reminder")
+    response = client.post(
+        reverse("account_login"), {"login": partner_a.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assertContains(client.get(reverse("settings")), '<span class="badge">1<span')
