@@ -12,6 +12,7 @@ from typing import NamedTuple
 from checkins.models import State
 
 LANE_STATES = [State.REGULATED, State.ACTIVATED, State.SHUTDOWN]
+STATE_PATTERNS = {State.REGULATED: "", State.ACTIVATED: "dots", State.SHUTDOWN: "hatch"}
 
 
 # Named tuples rather than frozen dataclasses: a week's picture makes hundreds of these per
@@ -56,15 +57,25 @@ class Lane:
         return LANE_HEIGHT
 
     @property
-    def paths(self) -> list[tuple[str, str]]:
-        """(state, SVG path data) with one path per state: the whole lane in three shapes,
-        so a week of check-ins costs three elements rather than hundreds."""
+    def name_y(self) -> int:
+        """Where the lane's name sits: just above it."""
+        return self.top - 8
+
+    @property
+    def paths(self) -> list[tuple[str, str, str]]:
+        """(state, SVG path data, pattern) with one path per state: the whole lane in three
+        shapes, so a week of check-ins costs three elements rather than hundreds. The
+        pattern (hatching, dots; none for regulated) tells the states apart without colour."""
         shapes: dict[str, list[str]] = {}
         for rect in self.rects:
             shapes.setdefault(rect.state, []).append(
                 f"M{rect.x:g} {rect.y:g}h{rect.width:g}v{rect.height:g}h{-rect.width:g}z"
             )
-        return [(state, "".join(shapes[state])) for state in LANE_STATES if state in shapes]
+        return [
+            (state, "".join(shapes[state]), STATE_PATTERNS[state])
+            for state in LANE_STATES
+            if state in shapes
+        ]
 
     @property
     def rects(self) -> list[Rect]:

@@ -28,7 +28,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
-from checkins.lanes import LANE_TOPS, Lane, build_lane, shading
+from checkins.lanes import LANE_TOPS, WIDTH, Lane, build_lane, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
 # A first page fills several phone screens; scrolling to the end loads the next page by
@@ -246,8 +246,21 @@ class Picture:
     key: str
     title: str
     lanes: list[Lane]
-    ticks: list[tuple[float, str]]
+    ticks: list[tuple[int, str]]  # (x in viewBox units, label)
     shades: list[tuple[float, float]]
+
+    @property
+    def description(self) -> str:
+        """The picture in words, for screen readers."""
+        words = [
+            f"{lane.label}: {lane.counts['regulated']} regulated, "
+            f"{lane.counts['activated']} activated, {lane.counts['shutdown']} shut down. "
+            for lane in self.lanes
+        ]
+        if self.shades:
+            n = len(self.shades)
+            words.append(f"{n} moment{'' if n == 1 else 's'} out of sync, shaded.")
+        return "".join(words)
 
 
 def two_lane_pictures(
@@ -299,8 +312,8 @@ def two_lane_pictures(
     def shades(start: datetime, end: datetime) -> list[tuple[float, float]]:
         return shading(windows, start=start, end=end, now=now)
 
-    hour_ticks = [(h / 24, f"{h:02d}:00") for h in (0, 6, 12, 18)]
-    day_ticks = [(d / 7, f"{week_start + timedelta(days=d):%a}") for d in range(7)]
+    hour_ticks = [(round(h / 24 * WIDTH), f"{h:02d}:00") for h in (0, 6, 12, 18)]
+    day_ticks = [(round(d / 7 * WIDTH), f"{week_start + timedelta(days=d):%a}") for d in range(7)]
     return [
         Picture(
             key="today",
