@@ -50,15 +50,21 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
     return Recorded(checkin=checkin, flag=flag)
 
 
-def _current(couple: Couple, author_id: int, now: datetime) -> CheckIn | None:
+def _currents(couple: Couple, author_ids: tuple[int, int], now: datetime) -> list:
+    """Each author's current check-in (their latest, no older than CHECKIN_CURRENT_HOURS),
+    or None, in one query: a few hours hold a handful of check-ins each."""
     since = now - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
-    return (
-        CheckIn.objects.filter(couple=couple, author_id=author_id, occurred_at__gte=since)
-        .filter(occurred_at__lte=now)
-        .only("id", "author_id", "state", "need", "occurred_at")
+    rows = (
+        CheckIn.objects.filter(
+            couple=couple, author_id__in=author_ids, occurred_at__gte=since, occurred_at__lte=now
+        )
         .order_by("-occurred_at", "-id")
-        .first()
+        .values_list("author_id", "state", "need", named=True)
     )
+    latest: dict[int, object] = {}
+    for row in rows:
+        latest.setdefault(row.author_id, row)
+    return [latest.get(author_id) for author_id in author_ids]
 
 
 def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | None:
@@ -67,8 +73,7 @@ def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | No
     if partner is None:
         return None
     now = timezone.now()
-    mine = _current(couple, checkin.author_id, now)
-    theirs = _current(couple, partner.pk, now)
+    mine, theirs = _currents(couple, (checkin.author_id, partner.pk), now)
     if mine is None or theirs is None:
         return None
     if mine.state == theirs.state == State.REGULATED:
