@@ -30,7 +30,8 @@ KEEP_SECONDS = 86400
 def entry_view(entry: CheckIn) -> dict:
     """What the entry template shows, as plain values: the template reads a dict in one
     step where a model attribute costs it a failed lookup first, and the URLs are built
-    here rather than by a tag (together two fifths of an entry's rendering, see bench/)."""
+    here rather than by a tag (an entry that misses the cache went from 1.17M to 1.04M
+    instructions, see README's Benchmarks)."""
     return {
         "pk": entry.pk,
         "state": entry.state,
