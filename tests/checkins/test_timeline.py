@@ -361,8 +361,10 @@ def test_entry_times_are_in_the_viewers_zone(client, partner_a, partner_b):
 
 @pytest.mark.parametrize(("count", "every"), [(15, 14), (80, 3)])
 def test_the_pictures_from_the_first_page_are_the_pictures_from_the_database(
-    partner_a, partner_b, count, every
+    partner_a, partner_b, count, every, time_machine
 ):
+    # Mid-afternoon, so that today already holds a check-in of each partner.
+    time_machine.move_to(datetime(2026, 3, 10, 15, 0, tzinfo=UTC), tick=False)
     # 15 check-ins fourteen hours apart fit on one page and reach back past the pictures'
     # week (and the day before it, whose last state carries in); 80 three hours apart do not.
     now = timezone.now()
