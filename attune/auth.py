@@ -20,10 +20,17 @@ from django.utils.crypto import constant_time_compare
 from attune.models import Notification, User
 
 
+def user_columns(alias: str) -> str:
+    """Every column of the user table, as a plain-SQL select list for the table `alias`,
+    taken from the model so that `User.objects.raw()` builds whole users."""
+    qn = connection.ops.quote_name
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in User._meta.concrete_fields)
+
+
 @functools.cache
 def _user_sql() -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(f"u.{qn(f.column)}" for f in User._meta.concrete_fields)
+    columns = user_columns("u")
     notification = qn(Notification._meta.db_table)
     # Names come from the models' own metadata; the id goes in as a parameter. Plain SQL,
     # because building this query with the ORM cost more than the count it saves.

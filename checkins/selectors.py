@@ -26,6 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 
+from attune.auth import user_columns
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
 from checkins.lanes import LANE_TOPS, WIDTH, Lane, build_lane, shading
@@ -185,7 +186,7 @@ def live_cursor_after(*, since: LiveCursor, news: list[CheckIn]) -> LiveCursor:
 @functools.cache
 def _poll_sql() -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(f"u.{qn(f.column)}" for f in User._meta.concrete_fields)
+    columns = user_columns("u")
     checkin, answer = qn(CheckIn._meta.db_table), qn(Answer._meta.db_table)
     # News can only arrive in the viewer's active couple (check-ins and answers need one).
     # Names come from the models' own metadata; values go in as parameters.

@@ -54,11 +54,11 @@ def _queries(client, method: str, url: str, data=None, **extra) -> int:
 
 
 @pytest.mark.parametrize("days", [1, 60])
-def test_the_bell_costs_three_queries(client, partner_a, partner_b, couple, days):
+def test_the_bell_costs_two_queries(client, partner_a, partner_b, couple, days):
     _history(partner_a, partner_b, couple, days)
     client.force_login(partner_a)
     url = reverse("notifications_bell")
-    assert _queries(client, "get", url, headers={"HX-Request": "true"}) <= 3
+    assert _queries(client, "get", url, headers={"HX-Request": "true"}) <= 2
 
 
 def test_an_article_stays_within_its_budget_for_a_reader_and_a_partner(client, partner_a):
@@ -70,7 +70,7 @@ def test_an_article_stays_within_its_budget_for_a_reader_and_a_partner(client, p
     url = reverse("content:article", args=[article.slug])
     assert _queries(client, "get", url) <= 2
     client.force_login(partner_a)
-    assert _queries(client, "get", url) <= 5
+    assert _queries(client, "get", url) <= 4
 
 
 @pytest.mark.parametrize("days", [1, 60])
