@@ -77,3 +77,23 @@ def test_responses_carry_a_strict_content_security_policy(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_a_repeated_query_once_per_connection():
+    """Django turns psycopg's prepared statements off unless the settings ask; without them
+    PostgreSQL plans every query again, which costs more than most of Attune's queries."""
+    from django.db import connection
+
+    from attune.models import User
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (CI runs it)")
+    for _ in range(3):
+        list(User.objects.filter(email="nobody@attune.test"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "attune_user" WHERE "attune_user"."email" = $1%'],
+        )
+        assert cursor.fetchone()[0] == 1
