@@ -1,9 +1,10 @@
 """Loading the signed-in user with what the request needs to know, in the same query.
 
-`request.user` costs a query of its own. Every page shows the notifications bell, so the
-backends load the user together with their unread count (one query less per page). A poll
-that may answer "nothing new" in two queries (session, then user) loads the user with its
-has-news flag instead, and checks the session exactly as django.contrib.auth.get_user does.
+`request.user` costs a query of its own. Every page shows the notifications bell, and most
+pages show or act on the couple, so the backends load the user together with their unread
+count, their active couple and their partner (two queries less per page). A poll that may
+answer "nothing new" in two queries (session, then user) loads the user with its has-news
+flag instead, and checks the session exactly as django.contrib.auth.get_user does.
 """
 
 import functools
@@ -14,37 +15,99 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from attune.models import Notification, User
+from attune.models import Couple, Membership, Notification, User
+from attune.selectors import memberships_known
 
 
 def user_columns(alias: str) -> str:
     """Every column of the user table, as a plain-SQL select list for the table `alias`,
     taken from the model so that `User.objects.raw()` builds whole users."""
+    return _columns(User, alias)
+
+
+def _columns(model: type[Model], alias: str) -> str:
     qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in User._meta.concrete_fields)
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
 
 
 @functools.cache
 def _user_sql() -> str:
     qn = connection.ops.quote_name
-    columns = user_columns("u")
+    user, couple = qn(User._meta.db_table), qn(Couple._meta.db_table)
+    membership = qn(Membership._meta.db_table)
     notification = qn(Notification._meta.db_table)
     # Names come from the models' own metadata; the id goes in as a parameter. Plain SQL,
-    # because building this query with the ORM cost more than the count it saves.
+    # because building these joins with the ORM cost more than the queries they save.
+    # A user has at most one active couple, and it at most one other active member.
     return (
-        f"SELECT {columns}, "  # noqa: S608
+        f"SELECT {_columns(User, 'u')}, {_columns(Couple, 'c')}, {_columns(User, 'p')}, "  # noqa: S608
         f"(SELECT COUNT(*) FROM {notification} n "
-        "WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_count "
-        f"FROM {qn(User._meta.db_table)} u WHERE u.id = %s"
+        "WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_count, "
+        f"EXISTS (SELECT 1 FROM {membership} e "
+        "WHERE e.user_id = u.id AND e.ended_at IS NOT NULL) AS has_ended_couples "
+        f"FROM {user} u "
+        f"LEFT JOIN {membership} m ON m.user_id = u.id AND m.ended_at IS NULL "
+        f"LEFT JOIN {couple} c ON c.id = m.couple_id "
+        f"LEFT JOIN {membership} pm "
+        "ON pm.couple_id = m.couple_id AND pm.ended_at IS NULL AND pm.user_id <> u.id "
+        f"LEFT JOIN {user} p ON p.id = pm.user_id "
+        "WHERE u.id = %s"
     )
 
 
+class _Builder:
+    """Builds instances of `model` from its columns in a plain-SQL row, with the database's
+    converters applied as the ORM applies them (SQLite returns dates as text)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        fields = model._meta.concrete_fields
+        self.names = [f.attname for f in fields]
+        self.width = len(fields)
+        self.converters = []
+        for f in fields:
+            column = f.get_col(model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
+            self.converters.append((column, found))
+
+    def build(self, values) -> Model:
+        converted = []
+        for value, (column, found) in zip(values, self.converters, strict=True):
+            for convert in found:
+                value = convert(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.names, converted)
+
+
+@functools.cache
+def _builders() -> tuple[_Builder, _Builder]:
+    return _Builder(User), _Builder(Couple)
+
+
 def user_with_unread_count(user_id: int) -> User | None:
-    """The user `user_id` with `unread_count`, how many of their notifications are unread."""
-    return next(iter(User.objects.raw(_user_sql(), [user_id])), None)
+    """The user `user_id` with `unread_count` (how many of their notifications are unread)
+    and, unless they have ended couples too, their memberships remembered for the request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    users, couples = _builders()
+    at = 0
+    user = users.build(row[at : at + users.width])
+    at += users.width
+    couple = couples.build(row[at : at + couples.width]) if row[at] is not None else None
+    at += couples.width
+    partner = users.build(row[at : at + users.width]) if row[at] is not None else None
+    at += users.width
+    user.unread_count, has_ended_couples = row[at], bool(row[at + 1])
+    if not has_ended_couples:
+        memberships_known(user, couple=couple, partner=partner)
+    return user
 
 
 class _UserWithUnreadCount:

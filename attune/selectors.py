@@ -35,10 +35,11 @@ class Memberships:
 
 
 def memberships_of(*, user: User) -> Memberships:
-    """The user's couples, in one query, remembered on the user object for the request."""
+    """The user's couples, in one query, remembered on the user object for the request.
+    (Attribute access, not `__dict__`: `request.user` is a lazy wrapper around the user.)"""
     if not user.is_authenticated:
         return Memberships(active=None, ended_couple_ids=())
-    cached = user.__dict__.get(_MEMO)
+    cached = getattr(user, _MEMO, None)
     if cached is not None:
         return cached
     rows = list(
@@ -62,14 +63,22 @@ def memberships_of(*, user: User) -> Memberships:
     result = Memberships(
         active=view, ended_couple_ids=tuple(m.couple_id for m in own if m.ended_at is not None)
     )
-    user.__dict__[_MEMO] = result
+    setattr(user, _MEMO, result)
     return result
+
+
+def memberships_known(user: User, *, couple: Couple | None, partner: User | None) -> None:
+    """Remember memberships loaded together with the user (attune.auth), for a user with no
+    ended couples: their active `couple` (or None) and the `partner` in it (or None)."""
+    view = CoupleView(couple=couple, partner=partner) if couple is not None else None
+    setattr(user, _MEMO, Memberships(active=view, ended_couple_ids=()))
 
 
 def memberships_forget(*users: User) -> None:
     """Drop the remembered memberships after a user's couples change."""
     for user in users:
-        user.__dict__.pop(_MEMO, None)
+        if hasattr(user, _MEMO):
+            delattr(user, _MEMO)
 
 
 def couple_for_user(*, user: User) -> CoupleView | None:

@@ -13,7 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from attune.models import Couple, Invitation, Membership, Notification, User
 from attune.selectors import couple_for_user
-from attune.services import couple_link, invitation_accept, invitation_create
+from attune.services import couple_link, couple_unlink, invitation_accept, invitation_create
 from attune.tokens import CODE_ALPHABET, new_code, normalize_code, token_hash
 from tests.data import race
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -331,6 +331,46 @@ def test_a_page_counts_unread_notifications_in_the_query_that_loads_the_user(
     # Marking them read, the next page shows no badge.
     assertRedirects(client.post(reverse("notifications")), reverse("notifications"))
     assertNotContains(client.get(reverse("checkins:timeline")), 'class="badge"')
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_the_query_that_loads_the_user_brings_their_couple_and_partner(client, alex, sam, linked):
+    if linked:
+        couple_link(first=alex, second=sam)
+    client.force_login(alex)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("checkins:timeline"))
+    loaded = response.wsgi_request.user
+    view = couple_for_user(user=loaded)
+    reading_memberships = [q["sql"] for q in queries if "attune_membership" in q["sql"]]
+    assert len(reading_memberships) == 1 and "unread_count" in reading_memberships[0]
+    if linked:
+        assertContains(response, "You and Sam share this timeline.")
+        assert view.partner.pk == sam.pk and view.partner.email == sam.email
+        assert view.couple.pk == Membership.objects.get(user=alex).couple_id
+        # Built as the ORM builds it, with the database's converters (SQLite returns text).
+        assert view.couple.created_at.tzinfo is not None and view.couple.ended_at is None
+    else:
+        assert view is None
+        assertContains(response, "Attune works with two")
+
+
+def test_a_user_with_an_ended_couple_still_sees_their_own_old_entries(client, alex, sam):
+    """Ended couples are not in the user's query: their memberships load as before."""
+    from tests.factories import CheckInFactory
+
+    couple_link(first=alex, second=sam)
+    CheckInFactory(author=alex, note="mine from before")
+    CheckInFactory(author=sam, state="shutdown")
+    couple_unlink(user=alex)
+    kim = UserFactory(display_name="Kim")
+    couple_link(first=alex, second=kim)
+    client.force_login(alex)
+    response = client.get(reverse("checkins:timeline"))
+    assertContains(response, "You and Kim share this timeline.")
+    assertContains(response, "mine from before")
+    authors = {e.author_id for day in response.context["days"] for e in day["entries"]}
+    assert authors == {alex.pk}
 
 
 def test_a_login_by_email_loads_the_user_with_the_count(client, partner_a):

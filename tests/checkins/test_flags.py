@@ -135,14 +135,14 @@ def test_both_posting_in_the_same_instant_make_one_flag():
     assert Flag.objects.filter(pattern="mutual_escalation", resolved_at__isnull=True).count() == 1
 
 
-def test_a_checkin_post_with_detection_stays_within_12_queries(
+def test_a_checkin_post_with_detection_stays_within_11_queries(
     client, partner_a, partner_b, django_assert_max_num_queries
 ):
     CheckInFactory(author=partner_b, state="shutdown", need="space")
     CheckInFactory(author=partner_a, state="regulated")
     client.force_login(partner_a)
     # A mismatch: detection, a new flag, the partner's notification and its e-mail task.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.post(
             CREATE,
             {"state": "activated", "intensity": 4, "need": "connect"},
@@ -150,7 +150,7 @@ def test_a_checkin_post_with_detection_stays_within_12_queries(
         )
     assert "HX-Redirect" in response.headers
     # No mismatch: detection, then the news since the page's cursor for the htmx swap.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.post(
             CREATE,
             {"state": "regulated", "intensity": 1, "checkin": 0, "answer": 0},

@@ -82,7 +82,7 @@ def test_a_revisit_proposal_stays_within_its_budget(client, partner_a, partner_b
         timezone.now() + timedelta(minutes=45), zoneinfo.ZoneInfo(partner_a.time_zone)
     )
     data = {"scheduled_for": when.strftime("%Y-%m-%dT%H:%M")}
-    assert _queries(client, "post", reverse("checkins:revisit_new"), data) <= 11
+    assert _queries(client, "post", reverse("checkins:revisit_new"), data) <= 9
     assert Revisit.objects.filter(status="proposed").count() == 1
 
 
