@@ -1,4 +1,4 @@
-"""The two-lane picture (you above, your partner below) as pure geometry.
+"""The two-lane picture (you above, your partner below) as pure geometry, and as SVG.
 
 A check-in colours its author's lane from its time until the author's next check-in, until it
 ages out (it stops being "current"), or until now, whichever comes first.
@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
+
+from django.utils.html import escape
 
 from checkins.models import State
 
@@ -76,6 +78,20 @@ class Lane:
             for state in LANE_STATES
             if state in shapes
         ]
+
+    def svg(self, key: str) -> str:
+        """The lane's SVG elements: its name, its track and its paths, the patterns drawn
+        from the picture `key`'s own definitions."""
+        parts = [
+            f'<text class="lanes__name" x="4" y="{self.name_y}">{escape(self.label)}</text>',
+            f'<rect class="lanes__track" x="0" y="{self.top}" width="{WIDTH}" '
+            f'height="{self.height}"/>',
+        ]
+        for state, d, pattern in self.paths:
+            parts.append(f'<path class="lanes__seg lanes__seg--{state}" d="{d}"/>')
+            if pattern:
+                parts.append(f'<path class="lanes__pattern" fill="url(#{pattern}-{key})" d="{d}"/>')
+        return "\n".join(parts)
 
     @property
     def rects(self) -> list[Rect]:

@@ -250,6 +250,19 @@ def test_the_picture_shows_both_lanes_and_a_text_alternative(client, partner_a, 
     assertNotContains(response, SECRET)
 
 
+def test_the_picture_escapes_a_partners_name(client, partner_a, partner_b):
+    partner_a.display_name = 'Al <script>x()</script> & "Co"'
+    partner_a.save()
+    CheckInFactory(author=partner_a, state="activated")
+    client.force_login(partner_b)
+    html = client.get(TIMELINE).content.decode()
+    svgs = re.findall(r'<svg class="lanes".*?</svg>', html, re.S)
+    assert len(svgs) == 2
+    for svg in svgs:
+        assert "<script>" not in svg
+        assert "Al &lt;script&gt;x()&lt;/script&gt; &amp; &quot;Co&quot;" in svg
+
+
 def test_pages_refuse_the_wrong_method_and_need_a_login(client, db):
     assert client.get(reverse("checkins:create")).status_code in (302, 405)
     assert client.get(TIMELINE).status_code == 302
