@@ -1,8 +1,17 @@
+import functools
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 WORDS_PER_MINUTE = 200
+
+
+# Keyed by the text, like the rendered Markdown: every card of an article splits its whole
+# body, several per page.
+@functools.lru_cache(maxsize=256)
+def reading_minutes(body: str) -> int:
+    return max(1, round(len(body.split()) / WORDS_PER_MINUTE))
 
 
 class Topic(models.Model):
@@ -72,7 +81,7 @@ class Article(models.Model):
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, round(len(self.body.split()) / WORDS_PER_MINUTE))
+        return reading_minutes(self.body)
 
     @property
     def needs_clinical_review(self) -> bool:

@@ -40,8 +40,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "article": article,
         "body": rendered.html,
         "toc": rendered.toc,
-        "related": articles_visible_to(viewer=request.user).filter(
-            pk__in=article.related.values("pk")
+        # What a card shows, and the body for its reading time.
+        "related": list(
+            articles_visible_to(viewer=request.user)
+            .filter(pk__in=article.related.values("pk"))
+            .only("slug", "title", "summary", "status", "body")
         ),
         "json_ld": faq_json_ld(article),
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
