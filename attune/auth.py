@@ -15,23 +15,18 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
 from attune.models import Couple, Membership, Notification, User
 from attune.selectors import memberships_known
+from attune.sql import builder, columns
 
 
 def user_columns(alias: str) -> str:
     """Every column of the user table, as a plain-SQL select list for the table `alias`,
     taken from the model so that `User.objects.raw()` builds whole users."""
-    return _columns(User, alias)
-
-
-def _columns(model: type[Model], alias: str) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+    return columns(User, alias)
 
 
 @functools.cache
@@ -44,7 +39,7 @@ def _user_sql() -> str:
     # because building these joins with the ORM cost more than the queries they save.
     # A user has at most one active couple, and it at most one other active member.
     return (
-        f"SELECT {_columns(User, 'u')}, {_columns(Couple, 'c')}, {_columns(User, 'p')}, "  # noqa: S608
+        f"SELECT {columns(User, 'u')}, {columns(Couple, 'c')}, {columns(User, 'p')}, "  # noqa: S608
         f"(SELECT COUNT(*) FROM {notification} n "
         "WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_count, "
         f"EXISTS (SELECT 1 FROM {membership} e "
@@ -59,35 +54,6 @@ def _user_sql() -> str:
     )
 
 
-class _Builder:
-    """Builds instances of `model` from its columns in a plain-SQL row, with the database's
-    converters applied as the ORM applies them (SQLite returns dates as text)."""
-
-    def __init__(self, model: type[Model]) -> None:
-        self.model = model
-        fields = model._meta.concrete_fields
-        self.names = [f.attname for f in fields]
-        self.width = len(fields)
-        self.converters = []
-        for f in fields:
-            column = f.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
-            self.converters.append((column, found))
-
-    def build(self, values) -> Model:
-        converted = []
-        for value, (column, found) in zip(values, self.converters, strict=True):
-            for convert in found:
-                value = convert(value, column, connection)
-            converted.append(value)
-        return self.model.from_db(connection.alias, self.names, converted)
-
-
-@functools.cache
-def _builders() -> tuple[_Builder, _Builder]:
-    return _Builder(User), _Builder(Couple)
-
-
 def user_with_unread_count(user_id: int) -> User | None:
     """The user `user_id` with `unread_count` (how many of their notifications are unread)
     and, unless they have ended couples too, their memberships remembered for the request."""
@@ -96,7 +62,7 @@ def user_with_unread_count(user_id: int) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    users, couples = _builders()
+    users, couples = builder(User), builder(Couple)
     at = 0
     user = users.build(row[at : at + users.width])
     at += users.width

@@ -31,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from attune.auth import user_columns
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
+from attune.sql import columns, fetch, table
 from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -451,18 +452,24 @@ def mark_for_viewer(
         )
 
 
+@functools.cache
+def _flags_recent_sql() -> str:
+    return (
+        f"SELECT {columns(Flag, 'f')} FROM {table(Flag)} f "  # noqa: S608
+        "WHERE f.couple_id = %s AND (f.resolved_at IS NULL OR f.resolved_at >= %s) "
+        "ORDER BY f.opened_at DESC"
+    )
+
+
 def flags_recent(*, viewer: User, days: int = 8) -> list[Flag]:
     """Flags of the viewer's active couple that are open or ended in the last `days` days,
-    newest first: the open ones for the banner, all of them to shade the picture."""
+    newest first: the open ones for the banner, all of them to shade the picture. Plain
+    SQL: the timeline, every check-in and every poll with news read these (attune/sql.py)."""
     couple_view = memberships_of(user=viewer).active
     if couple_view is None:
         return []
-    since = timezone.now() - timedelta(days=days)
-    return list(
-        Flag.objects.filter(couple=couple_view.couple)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
-        .order_by("-opened_at")
-    )
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(days=days))
+    return fetch(Flag, _flags_recent_sql(), [couple_view.couple.pk, since])
 
 
 def flag_for(*, viewer: User, pk: int) -> Flag | None:
@@ -480,14 +487,23 @@ def revisits_visible_to(*, viewer: User) -> QuerySet[Revisit]:
     return Revisit.objects.filter(couple=couple_view.couple).select_related("flag", "proposed_by")
 
 
-def revisit_open(*, viewer: User) -> Revisit | None:
-    """The couple's open revisit, for the banner (which needs none of its relations)."""
+@functools.cache
+def _revisit_open_sql() -> str:
     return (
-        revisits_visible_to(viewer=viewer)
-        .filter(status__in=Revisit.OPEN)
-        .select_related(None)
-        .first()
+        f"SELECT {columns(Revisit, 'r')} FROM {table(Revisit)} r "  # noqa: S608
+        "WHERE r.couple_id = %s AND r.status IN (%s, %s)"
     )
+
+
+def revisit_open(*, viewer: User) -> Revisit | None:
+    """The couple's open revisit (the database keeps at most one), for the banner, which
+    needs none of its relations. Plain SQL, as for `flags_recent`."""
+    couple_view = memberships_of(user=viewer).active
+    if couple_view is None:
+        return None
+    statuses = [status.value for status in Revisit.OPEN]
+    found = fetch(Revisit, _revisit_open_sql(), [couple_view.couple.pk, *statuses])
+    return found[0] if found else None
 
 
 def current_checkin(*, viewer: User) -> CheckIn | None:

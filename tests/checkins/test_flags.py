@@ -165,3 +165,42 @@ def test_the_picture_shades_the_moment(client, partner_a, partner_b):
     page = client.get(reverse("checkins:timeline"))
     assertContains(page, 'class="lanes__shade"', count=2)  # today and the week
     assertContains(page, "1 moment out of sync, shaded.", count=2)
+
+
+def test_the_banners_read_only_the_viewers_couple_open_or_recent(
+    partner_a, partner_b, couple, outsider
+):
+    """flags_recent and revisit_open are plain SQL: the same rows as the ORM would give,
+    dates compared as the database stores them, nothing from another couple."""
+    from checkins.models import Revisit
+    from checkins.selectors import flags_recent, revisit_open
+
+    now = timezone.now()
+    other = outsider.memberships.get(ended_at__isnull=True).couple
+
+    def flag(couple, pattern, opened_days, resolved_days=None):
+        return Flag.objects.create(
+            couple=couple,
+            pattern=pattern,
+            opened_at=now - timedelta(days=opened_days),
+            resolved_at=None if resolved_days is None else now - timedelta(days=resolved_days),
+        )
+
+    still_open = flag(couple, "pursue_withdraw", 20)
+    recent = flag(couple, "mutual_escalation", 3, resolved_days=2)
+    flag(couple, "mutual_shutdown", 12, resolved_days=9)  # ended before the last 8 days
+    flag(other, "pursue_withdraw", 1)
+    found = flags_recent(viewer=partner_a)
+    assert [f.pk for f in found] == [recent.pk, still_open.pk]
+    assert found[1].is_open and not found[0].is_open
+    assert found[0].resolved_at == recent.resolved_at
+
+    Revisit.objects.create(couple=couple, proposed_by=partner_a, scheduled_for=now, status="done")
+    Revisit.objects.create(couple=other, proposed_by=outsider, scheduled_for=now, status="proposed")
+    assert revisit_open(viewer=partner_a) is None
+    agreed = Revisit.objects.create(
+        couple=couple, proposed_by=partner_b, scheduled_for=now, status="agreed"
+    )
+    found = revisit_open(viewer=partner_b)
+    assert found.pk == agreed.pk and found.uid == agreed.uid
+    assert found.scheduled_for == agreed.scheduled_for and found.status == "agreed"
