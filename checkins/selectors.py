@@ -373,18 +373,28 @@ def two_lane_pictures(
 ANSWER_WINDOW = timedelta(hours=24)
 
 
+@functools.lru_cache(maxsize=64)
+def _answers_sql(count: int) -> str:
+    """The answers to `count` check-ins, oldest first (plain SQL, see attune/sql.py)."""
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {columns(Answer, 'a')} FROM {table(Answer)} a "  # noqa: S608
+        f"WHERE a.checkin_id IN ({marks}) ORDER BY a.id"
+    )
+
+
 def _attach_people(entries: list[CheckIn], people: dict[int, User]) -> None:
     """Give every entry its answers, oldest first, and every entry and answer its author.
 
     Authors come from `people` (the viewer and whoever the caller has at hand: the
     partner, a therapist's two partners); anyone else, such as a former partner, costs one
-    query for their names. Answers load alone, one query for the page: joining their
+    query for their names. Answers load alone, one plain query for the page: joining their
     authors made PostgreSQL hash the whole user table for a handful of rows, and Django's
     prefetch built a queryset per entry (together more than a third of a timeline page's
     data time, see bench/)."""
     by_entry: dict[int, list[Answer]] = {entry.pk: [] for entry in entries}
     if by_entry:
-        for answer in Answer.objects.filter(checkin_id__in=list(by_entry)).order_by("id"):
+        for answer in fetch(Answer, _answers_sql(len(by_entry)), list(by_entry)):
             by_entry[answer.checkin_id].append(answer)
     wanted = {e.author_id for e in entries} | {
         a.author_id for answers in by_entry.values() for a in answers
