@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare
 
 from attune.models import Couple, Membership, Notification, User
 from attune.selectors import memberships_known
-from attune.sql import builder, columns
+from attune.sql import columns, split
 
 
 def user_columns(alias: str) -> str:
@@ -62,15 +62,8 @@ def user_with_unread_count(user_id: int) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    users, couples = builder(User), builder(Couple)
-    at = 0
-    user = users.build(row[at : at + users.width])
-    at += users.width
-    couple = couples.build(row[at : at + couples.width]) if row[at] is not None else None
-    at += couples.width
-    partner = users.build(row[at : at + users.width]) if row[at] is not None else None
-    at += users.width
-    user.unread_count, has_ended_couples = row[at], bool(row[at + 1])
+    user, couple, partner, unread_count, has_ended_couples = split(row, User, Couple, User)
+    user.unread_count = unread_count
     if not has_ended_couples:
         memberships_known(user, couple=couple, partner=partner)
     return user

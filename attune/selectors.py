@@ -1,8 +1,10 @@
 """Reads for the couple-account domain, always from the point of view of one user."""
 
+import functools
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from attune.models import (
@@ -14,6 +16,7 @@ from attune.models import (
     TherapistAccess,
     User,
 )
+from attune.sql import columns, split, table
 
 _MEMO = "_attune_memberships"
 
@@ -34,19 +37,40 @@ class Memberships:
     ended_couple_ids: tuple[int, ...]
 
 
+_MEMBERSHIP_COUPLE = Membership._meta.get_field("couple")
+_MEMBERSHIP_USER = Membership._meta.get_field("user")
+
+
+@functools.cache
+def _memberships_sql() -> str:
+    # Every membership of every couple the user has been in, with its couple and member.
+    return (
+        f"SELECT {columns(Membership, 'm')}, {columns(Couple, 'c')}, {columns(User, 'u')} "  # noqa: S608
+        f"FROM {table(Membership)} m "
+        f"JOIN {table(Couple)} c ON c.id = m.couple_id "
+        f"JOIN {table(User)} u ON u.id = m.user_id "
+        f"WHERE m.couple_id IN (SELECT o.couple_id FROM {table(Membership)} o WHERE o.user_id = %s)"
+    )
+
+
 def memberships_of(*, user: User) -> Memberships:
-    """The user's couples, in one query, remembered on the user object for the request.
-    (Attribute access, not `__dict__`: `request.user` is a lazy wrapper around the user.)"""
+    """The user's couples, in one plain query (see attune/sql.py), remembered on the user
+    object for the request. Usually the user's own query has brought them already (see
+    attune/auth.py). (Attribute access, not `__dict__`: `request.user` is a lazy wrapper
+    around the user.)"""
     if not user.is_authenticated:
         return Memberships(active=None, ended_couple_ids=())
     cached = getattr(user, _MEMO, None)
     if cached is not None:
         return cached
-    rows = list(
-        Membership.objects.filter(
-            couple__in=Membership.objects.filter(user=user).values("couple_id")
-        ).select_related("couple", "user")
-    )
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(_memberships_sql(), [user.pk])
+        for row in cursor.fetchall():
+            membership, couple, member = split(row, Membership, Couple, User)
+            _MEMBERSHIP_COUPLE.set_cached_value(membership, couple)
+            _MEMBERSHIP_USER.set_cached_value(membership, member)
+            rows.append(membership)
     own = [m for m in rows if m.user_id == user.pk]
     active = next((m for m in own if m.ended_at is None), None)
     view = None

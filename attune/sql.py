@@ -58,3 +58,16 @@ def fetch(model: type[Model], sql: str, params: list) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [build(row) for row in cursor.fetchall()]
+
+
+def split(row, *models: type[Model]) -> tuple:
+    """A joined row selected as `columns(model, ...)` for each of `models` in turn, as one
+    instance each (None where an outer join found nothing: its id is NULL), followed by
+    the row's remaining values."""
+    found, at = [], 0
+    for model in models:
+        build = builder(model)
+        values = row[at : at + build.width]
+        found.append(build.build(values) if values[0] is not None else None)
+        at += build.width
+    return (*found, *row[at:])
