@@ -7,6 +7,7 @@ metadata; values always travel as parameters.
 """
 
 import functools
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import Model
@@ -23,28 +24,38 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def converted(fields: list) -> Callable[[tuple], list]:
+    """A function converting a row of `fields`' columns as the ORM converts them (SQLite,
+    for one, returns dates and UUIDs as text)."""
+    steps = []
+    for f in fields:
+        column = f.get_col(f.model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
+        steps.append((column, found))
+
+    def convert(row: tuple) -> list:
+        values = []
+        for value, (column, found) in zip(row, steps, strict=True):
+            for step in found:
+                value = step(value, column, connection)
+            values.append(value)
+        return values
+
+    return convert
+
+
 class RowBuilder:
-    """Builds instances of a model from its columns in a row, with the database's converters
-    applied as the ORM applies them (SQLite, for one, returns dates and UUIDs as text)."""
+    """Builds instances of a model from its columns in a row, as the ORM builds them."""
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
         fields = model._meta.concrete_fields
         self.names = [f.attname for f in fields]
         self.width = len(fields)
-        self.converters = []
-        for f in fields:
-            column = f.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
-            self.converters.append((column, found))
+        self.convert = converted(fields)
 
     def build(self, values) -> Model:
-        converted = []
-        for value, (column, found) in zip(values, self.converters, strict=True):
-            for convert in found:
-                value = convert(value, column, connection)
-            converted.append(value)
-        return self.model.from_db(connection.alias, self.names, converted)
+        return self.model.from_db(connection.alias, self.names, self.convert(values))
 
 
 @functools.cache

@@ -6,9 +6,10 @@ but its author: the database returns an empty string in its place.
 """
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -31,7 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 from attune.auth import user_columns
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
-from attune.sql import columns, fetch, table
+from attune.sql import columns, converted, fetch, table
 from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -70,21 +71,56 @@ class TimelinePage:
         return self.older is None or self.older.at < moment
 
 
-def _visible_to(viewer: User) -> Q:
+@dataclass(frozen=True)
+class _Rule:
+    """Who sees which check-ins, resolved to couple ids: every entry of the couples in
+    `all_of`, and only `author`'s own entries in the couples in `own_of`."""
+
+    all_of: tuple[int, ...]
+    own_of: tuple[int, ...]
+    author: int
+
+
+def _rule(viewer: User) -> _Rule:
     """The one rule: every entry of the viewer's active couple, and the viewer's own entries
     from couples that have ended; for a therapist, the couples that consent right now.
     Resolved to couple ids first, so the database walks one couple's index instead of
-    filtering every row."""
+    filtering every row. `_visible_to` says it to the ORM, `_visible_sql` in plain SQL."""
     if viewer.is_therapist:
         # A therapist sees the couples whose live access names them, never more.
-        return Q(couple_id__in=live_access_couple_ids(therapist=viewer))
+        return _Rule(tuple(live_access_couple_ids(therapist=viewer)), (), viewer.pk)
     memberships = memberships_of(user=viewer)
-    rule = Q(pk__in=[])
-    if memberships.active is not None:
-        rule |= Q(couple_id=memberships.active.couple.pk)
-    if memberships.ended_couple_ids:
-        rule |= Q(couple_id__in=memberships.ended_couple_ids, author=viewer)
-    return rule
+    active = (memberships.active.couple.pk,) if memberships.active is not None else ()
+    return _Rule(active, memberships.ended_couple_ids, viewer.pk)
+
+
+def _visible_to(viewer: User) -> Q:
+    rule = _rule(viewer)
+    visible = Q(pk__in=[])
+    if len(rule.all_of) == 1:
+        visible |= Q(couple_id=rule.all_of[0])
+    elif rule.all_of:
+        visible |= Q(couple_id__in=rule.all_of)
+    if rule.own_of:
+        visible |= Q(couple_id__in=rule.own_of, author_id=rule.author)
+    return visible
+
+
+def _visible_sql(viewer: User, alias: str) -> tuple[str, list]:
+    """`_visible_to` as a plain-SQL condition on the check-in table `alias`, and its
+    parameters."""
+    rule = _rule(viewer)
+    parts, params = [], []
+    if rule.all_of:
+        parts.append(f"{alias}.couple_id IN ({', '.join(['%s'] * len(rule.all_of))})")
+        params.extend(rule.all_of)
+    if rule.own_of:
+        parts.append(
+            f"({alias}.couple_id IN ({', '.join(['%s'] * len(rule.own_of))}) "
+            f"AND {alias}.author_id = %s)"
+        )
+        params.extend([*rule.own_of, rule.author])
+    return (f"({' OR '.join(parts)})" if parts else "1 = 0"), params
 
 
 def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
@@ -232,15 +268,41 @@ def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     )
 
 
-def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list:
-    """Visible check-ins from `start` to `end`, oldest first, for the two-lane picture."""
-    # Plain rows, not models: the picture only reads these five values, and a week of
-    # check-ins as model instances cost more than the query itself.
-    return list(
-        CheckIn.objects.filter(_visible_to(viewer), occurred_at__gte=start, occurred_at__lt=end)
-        .order_by("occurred_at", "id")
-        .values_list("id", "author_id", "state", "intensity", "occurred_at", named=True)
+class Point(NamedTuple):
+    """A check-in as the picture reads it."""
+
+    id: int
+    author_id: int
+    state: str
+    intensity: int
+    occurred_at: datetime
+
+
+_POINT_FIELDS = [CheckIn._meta.get_field(name) for name in Point._fields]
+
+
+@functools.cache
+def _point_values() -> Callable[[tuple], list]:
+    return converted(_POINT_FIELDS)
+
+
+def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[Point]:
+    """Visible check-ins from `start` to `end`, oldest first, for the two-lane picture.
+    Plain rows in plain SQL: the picture reads five values, and every check-in and every
+    poll with news redraws it (see attune/sql.py)."""
+    visible, params = _visible_sql(viewer, "c")
+    names = ", ".join(f"c.{connection.ops.quote_name(f.column)}" for f in _POINT_FIELDS)
+    sql = (
+        f"SELECT {names} FROM {table(CheckIn)} c "  # noqa: S608
+        f"WHERE {visible} AND c.occurred_at >= %s AND c.occurred_at < %s "
+        "ORDER BY c.occurred_at, c.id"
     )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, adapt(start), adapt(end)])
+        rows = cursor.fetchall()
+    convert = _point_values()
+    return [Point(*convert(row)) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -433,3 +433,37 @@ def test_todays_picture_reads_as_text_in_the_viewers_zone(
         response, "<p><strong>You</strong>: shutdown 2/5 from 09:30; regulated 3/5 from 14:45.</p>"
     )
     assertContains(response, "<p><strong>Alex</strong>: activated 5/5 from 15:30.</p>")
+
+
+def test_the_rule_in_plain_sql_sees_exactly_what_the_orm_rule_sees(
+    partner_a, partner_b, outsider, live, rivera
+):
+    """The access rule said twice (`_visible_to` for the ORM, `_visible_sql` for plain
+    queries) from one resolution (`_rule`): the same rows for every kind of viewer."""
+    from attune.services import couple_link, couple_unlink
+    from checkins.selectors import _visible_sql, _visible_to
+
+    def same_rows_both_ways(*viewers):
+        for viewer in viewers:
+            viewer = type(viewer).objects.get(pk=viewer.pk)  # nothing remembered
+            rows = CheckIn.objects.filter(_visible_to(viewer)).values_list("id", flat=True)
+            condition, params = _visible_sql(viewer, "c")
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT c.id FROM checkins_checkin c WHERE {condition}", params)
+                assert {row[0] for row in cursor.fetchall()} == set(rows), viewer
+
+    for author in (partner_a, partner_b, outsider):
+        CheckInFactory(author=author)
+    therapist = live.therapist
+    assert CheckIn.objects.filter(_visible_to(therapist)).count() == 2
+    same_rows_both_ways(partner_a, partner_b, outsider, therapist, rivera)
+    couple_unlink(user=partner_a)
+    kim = UserFactory(display_name="Kim")
+    couple_link(first=partner_a, second=kim)
+    CheckInFactory(author=kim)
+    CheckInFactory(author=partner_a)
+    same_rows_both_ways(partner_a, partner_b, kim, outsider, UserFactory(), therapist, rivera)
+    # Alex: both entries of the new couple and only their own from the ended one.
+    alex = type(partner_a).objects.get(pk=partner_a.pk)
+    seen = CheckIn.objects.filter(_visible_to(alex))
+    assert sorted(c.author_id for c in seen) == sorted([partner_a.pk, partner_a.pk, kim.pk])
