@@ -142,27 +142,90 @@ def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
     )
 
 
+_ENTRY_FIELDS = [f for f in CheckIn._meta.concrete_fields if f.attname != "note"]
+
+
+@functools.cache
+def _entry_values() -> Callable[[tuple], list]:
+    return converted(_ENTRY_FIELDS)
+
+
+def _entries(
+    viewer: User, *, where: str, params: list, more: tuple[tuple[str, str, list], ...] = ()
+) -> list[CheckIn]:
+    """Check-ins the viewer may see, in plain SQL: `checkins_visible_to` for the timeline's
+    own hot reads (a page, the news), which the ORM took longer to build than the database
+    took to answer (see bench/). The same rule (`_visible_sql`) and the same blanking: the
+    note column is never selected, only `shown_note`, which is the note for its author or
+    when shared and empty otherwise. `where` continues the condition ("AND ...", then any
+    ORDER BY and LIMIT) on the table `c`; each of `more` is (name, SQL expression,
+    parameters), a value set on every entry as an attribute."""
+    qn = connection.ops.quote_name
+    visible, visible_params = _visible_sql(viewer, "c")
+    names = ", ".join(f"c.{qn(f.column)}" for f in _ENTRY_FIELDS)
+    more_sql = "".join(f", {expression} AS {qn(name)}" for name, expression, _ in more)
+    sql = (
+        f"SELECT {names}, CASE WHEN c.author_id = %s OR c.note_visibility = %s "  # noqa: S608
+        f"THEN c.{qn('note')} ELSE '' END AS shown_note{more_sql} "
+        f"FROM {table(CheckIn)} c WHERE {visible} {where}"
+    )
+    select_params = [viewer.pk, NoteVisibility.SHARED.value]
+    for _, _, more_params in more:
+        select_params.extend(more_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, *visible_params, *params])
+        rows = cursor.fetchall()
+    convert = _entry_values()
+    attnames = [f.attname for f in _ENTRY_FIELDS]
+    width = len(attnames)
+    entries = []
+    for row in rows:
+        entry = CheckIn.from_db(connection.alias, attnames, convert(row[:width]))
+        entry.shown_note = row[width]
+        for (name, _, _), value in zip(more, row[width + 1 :], strict=True):
+            setattr(entry, name, value)
+        entries.append(entry)
+    return entries
+
+
 def timeline_page(
     *, viewer: User, before: Cursor | None = None, couple_id: int | None = None
 ) -> TimelinePage:
     """One page of the viewer's timeline, newest first, by keyset on (occurred_at, id);
     `couple_id` narrows a therapist's view to one of their couples."""
-    entries = checkins_visible_to(viewer=viewer).order_by("-occurred_at", "-id")
+    where, params = [], []
     if couple_id is not None:
-        entries = entries.filter(couple_id=couple_id)
+        where.append("AND c.couple_id = %s")
+        params.append(couple_id)
     if before is not None:
-        entries = entries.filter(
-            Q(occurred_at__lt=before.at) | Q(occurred_at=before.at, id__lt=before.id)
-        )
+        at = connection.ops.adapt_datetimefield_value(before.at)
+        where.append("AND (c.occurred_at < %s OR (c.occurred_at = %s AND c.id < %s))")
+        params.extend([at, at, before.id])
+    where.append("ORDER BY c.occurred_at DESC, c.id DESC LIMIT %s")
+    params.append(PAGE_SIZE + 1)
     with_live = before is None and couple_id is None
+    more = ()
     if with_live:
         # The live cursor in the same statement: two scalar subqueries that the database
-        # evaluates once, not per row, saving the page a round trip.
-        newest_checkin, newest_answer = _newest_ids(viewer)
-        entries = entries.annotate(
-            live_checkin=Subquery(newest_checkin), live_answer=Subquery(newest_answer)
+        # evaluates once, not per row, saving the page a round trip. Newest first with a
+        # limit walks the (couple, id) index backwards and stops at the first row, where
+        # MAX() over a join would read the whole history.
+        visible, visible_params = _visible_sql(viewer, "n")
+        more = (
+            (
+                "live_checkin",
+                f"(SELECT n.id FROM {table(CheckIn)} n WHERE {visible} "  # noqa: S608
+                "ORDER BY n.id DESC LIMIT 1)",
+                visible_params,
+            ),
+            (
+                "live_answer",
+                f"(SELECT a.id FROM {table(Answer)} a WHERE a.couple_id = %s "  # noqa: S608
+                "ORDER BY a.id DESC LIMIT 1)",
+                [_news_couple_id(viewer)],
+            ),
         )
-    rows = list(entries[: PAGE_SIZE + 1])
+    rows = _entries(viewer, where=" ".join(where), params=params, more=more)
     older = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
@@ -259,13 +322,15 @@ def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     # The ids first, each from its own (couple, id) index, as one UNION: written as
     # "id > n OR id IN (answered)", PostgreSQL had to read all of a couple's check-ins
     # to test each against both (7 ms at 10,000, see bench/).
-    new = CheckIn.objects.filter(couple_id=couple_id, id__gt=since.checkin).values("id")
-    answered = Answer.objects.filter(couple_id=couple_id, id__gt=since.answer).values("checkin_id")
-    return list(
-        checkins_visible_to(viewer=viewer)
-        .filter(pk__in=new.union(answered))
-        .order_by("-occurred_at", "-id")
+    where = (
+        f"AND c.id IN (SELECT n.id FROM {table(CheckIn)} n "  # noqa: S608
+        "WHERE n.couple_id = %s AND n.id > %s "
+        f"UNION SELECT a.checkin_id FROM {table(Answer)} a "
+        "WHERE a.couple_id = %s AND a.id > %s) "
+        "ORDER BY c.occurred_at DESC, c.id DESC"
     )
+    params = [couple_id, since.checkin, couple_id, since.answer]
+    return _entries(viewer, where=where, params=params)
 
 
 class Point(NamedTuple):

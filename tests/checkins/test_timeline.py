@@ -1,4 +1,5 @@
 import re
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -439,9 +440,10 @@ def test_the_rule_in_plain_sql_sees_exactly_what_the_orm_rule_sees(
     partner_a, partner_b, outsider, live, rivera
 ):
     """The access rule said twice (`_visible_to` for the ORM, `_visible_sql` for plain
-    queries) from one resolution (`_rule`): the same rows for every kind of viewer."""
+    queries) from one resolution (`_rule`): the same rows, and the same blanked notes, for
+    every kind of viewer."""
     from attune.services import couple_link, couple_unlink
-    from checkins.selectors import _visible_sql, _visible_to
+    from checkins.selectors import _entries, _visible_sql, _visible_to
 
     def same_rows_both_ways(*viewers):
         for viewer in viewers:
@@ -451,19 +453,27 @@ def test_the_rule_in_plain_sql_sees_exactly_what_the_orm_rule_sees(
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT c.id FROM checkins_checkin c WHERE {condition}", params)
                 assert {row[0] for row in cursor.fetchall()} == set(rows), viewer
+            # And the same notes: another's "only me" note is blank either way.
+            orm = {c.pk: c.shown_note for c in checkins_visible_to(viewer=viewer)}
+            plain = {c.pk: c.shown_note for c in _entries(viewer, where="", params=[])}
+            assert plain == orm, viewer
+            assert SECRET not in [note for pk, note in plain.items() if pk not in mine[viewer.pk]]
 
+    mine = defaultdict(set)
     for author in (partner_a, partner_b, outsider):
-        CheckInFactory(author=author)
+        for note, visibility in ((SECRET, "only_me"), ("said to both", "shared")):
+            entry = CheckInFactory(author=author, note=note, note_visibility=visibility)
+            mine[author.pk].add(entry.pk)
     therapist = live.therapist
-    assert CheckIn.objects.filter(_visible_to(therapist)).count() == 2
+    assert CheckIn.objects.filter(_visible_to(therapist)).count() == 4
     same_rows_both_ways(partner_a, partner_b, outsider, therapist, rivera)
     couple_unlink(user=partner_a)
     kim = UserFactory(display_name="Kim")
     couple_link(first=partner_a, second=kim)
-    CheckInFactory(author=kim)
-    CheckInFactory(author=partner_a)
+    mine[kim.pk].add(CheckInFactory(author=kim, note=SECRET, note_visibility="only_me").pk)
+    mine[partner_a.pk].add(CheckInFactory(author=partner_a).pk)
     same_rows_both_ways(partner_a, partner_b, kim, outsider, UserFactory(), therapist, rivera)
     # Alex: both entries of the new couple and only their own from the ended one.
     alex = type(partner_a).objects.get(pk=partner_a.pk)
     seen = CheckIn.objects.filter(_visible_to(alex))
-    assert sorted(c.author_id for c in seen) == sorted([partner_a.pk, partner_a.pk, kim.pk])
+    assert sorted(c.author_id for c in seen) == sorted([partner_a.pk] * 3 + [kim.pk])
