@@ -1,12 +1,14 @@
 """Writes for check-ins, answers, mismatch flags, revisits and reminders."""
 
+import functools
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils import timezone
 from attune.models import Couple, Notification, User
 from attune.selectors import couple_for_user
 from attune.services import notification_create
+from attune.sql import table
 from checkins.mismatch import Reading, classify
 from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, RevisitRating, State
 from checkins.quiet import hold_for_quiet_hours
@@ -50,20 +53,34 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
     return Recorded(checkin=checkin, flag=flag)
 
 
+class _Current(NamedTuple):
+    author_id: int
+    state: str
+    need: str
+
+
+@functools.cache
+def _currents_sql() -> str:
+    return (
+        f"SELECT c.author_id, c.state, c.need FROM {table(CheckIn)} c "  # noqa: S608
+        "WHERE c.couple_id = %s AND c.author_id IN (%s, %s) "
+        "AND c.occurred_at >= %s AND c.occurred_at <= %s "
+        "ORDER BY c.occurred_at DESC, c.id DESC"
+    )
+
+
 def _currents(couple: Couple, author_ids: tuple[int, int], now: datetime) -> list:
     """Each author's current check-in (their latest, no older than CHECKIN_CURRENT_HOURS),
-    or None, in one query: a few hours hold a handful of check-ins each."""
+    or None, in one plain query (attune/sql.py): a few hours hold a handful of check-ins
+    each, and every check-in asks."""
+    adapt = connection.ops.adapt_datetimefield_value
     since = now - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
-    rows = (
-        CheckIn.objects.filter(
-            couple=couple, author_id__in=author_ids, occurred_at__gte=since, occurred_at__lte=now
-        )
-        .order_by("-occurred_at", "-id")
-        .values_list("author_id", "state", "need", named=True)
-    )
-    latest: dict[int, object] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_currents_sql(), [couple.pk, *author_ids, adapt(since), adapt(now)])
+        rows = cursor.fetchall()
+    latest: dict[int, _Current] = {}
     for row in rows:
-        latest.setdefault(row.author_id, row)
+        latest.setdefault(row[0], _Current(*row))
     return [latest.get(author_id) for author_id in author_ids]
 
 
