@@ -26,19 +26,21 @@ def table(model: type[Model]) -> str:
 
 def converted(fields: list) -> Callable[[tuple], list]:
     """A function converting a row of `fields`' columns as the ORM converts them (SQLite,
-    for one, returns dates and UUIDs as text)."""
+    for one, returns dates and UUIDs as text). Columns that need nothing are left alone."""
     steps = []
-    for f in fields:
+    for index, f in enumerate(fields):
         column = f.get_col(f.model._meta.db_table)
         found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
-        steps.append((column, found))
+        if found:
+            steps.append((index, column, found))
 
     def convert(row: tuple) -> list:
-        values = []
-        for value, (column, found) in zip(row, steps, strict=True):
+        values = list(row)
+        for index, column, found in steps:
+            value = values[index]
             for step in found:
                 value = step(value, column, connection)
-            values.append(value)
+            values[index] = value
         return values
 
     return convert
