@@ -25,7 +25,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -552,21 +551,13 @@ def mark_for_viewer(
     caller has at hand (the partner; a therapist's two partners) who may have written or
     answered these entries. Entries are rendered only after this."""
     answerable_since = timezone.now() - ANSWER_WINDOW
-    tz = timezone.get_current_timezone()
-    zone = str(tz)
+    zone = str(timezone.get_current_timezone())
     known = {viewer.pk: viewer} | {p.pk: p for p in people if p is not None}
     _attach_people(entries, known)
-    weekdays = {number: str(name) for number, name in WEEKDAYS_ABBR.items()}
     for entry in entries:
         answers = entry.answer_list
         for answer in answers:
             answer.who = "You" if answer.author_id == viewer.pk else answer.author.display_name
-        # Its times in the viewer's zone, formatted once here: three date filters per entry
-        # were a fifth of the timeline's rendering.
-        local = entry.occurred_at.astimezone(tz)
-        entry.local_iso = local.strftime("%Y-%m-%dT%H:%M:%S%z")
-        entry.local_time = local.strftime("%H:%M")
-        entry.local_day_time = f"{weekdays[local.weekday()]} {entry.local_time}"
         entry.is_mine = entry.author_id == viewer.pk
         entry.viewer_answer = next((a for a in answers if a.author_id == viewer.pk), None)
         entry.can_answer = (
