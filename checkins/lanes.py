@@ -4,6 +4,7 @@ A check-in colours its author's lane from its time until the author's next check
 ages out (it stops being "current"), or until now, whichever comes first.
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -114,21 +115,27 @@ class Lane:
 def lane_segments(
     checkins: list, *, start: datetime, end: datetime, now: datetime, max_age: timedelta
 ) -> list[Segment]:
-    """Segments for one author's check-ins (oldest first) inside [start, end)."""
-    span = (end - start).total_seconds()
+    """Segments for one author's check-ins (oldest first) inside [start, end). In seconds
+    since the epoch rather than datetimes: a picture is redrawn on every check-in and every
+    poll with news, and datetime arithmetic was most of drawing it."""
+    first, last, until = start.timestamp(), end.timestamp(), now.timestamp()
+    span = last - first
+    age = max_age.total_seconds()
+    stamps = [checkin.occurred_at.timestamp() for checkin in checkins]
+    stamps.append(math.inf)  # the last check-in has no next one
     segments = []
     for index, checkin in enumerate(checkins):
-        limits = [checkin.occurred_at + max_age, now, end]
-        if index + 1 < len(checkins):
-            limits.append(checkins[index + 1].occurred_at)
-        seg_start = max(checkin.occurred_at, start)
-        seg_end = min(limits)
+        at = stamps[index]
+        if at >= last:
+            break  # oldest first: the rest start after the window too
+        seg_start = at if at > first else first
+        seg_end = min(at + age, until, last, stamps[index + 1])
         if seg_end <= seg_start:
             continue
         segments.append(
             Segment(
-                x=(seg_start - start).total_seconds() / span,
-                width=(seg_end - seg_start).total_seconds() / span,
+                x=(seg_start - first) / span,
+                width=(seg_end - seg_start) / span,
                 state=checkin.state,
                 intensity=checkin.intensity,
                 at=checkin.occurred_at,
@@ -156,8 +163,7 @@ def build_lane(
     text_tz: tzinfo | None = None,
 ) -> Lane:
     """One author's lane; with `text_tz`, also read out as text in that zone."""
-    inside = [c for c in checkins if start <= c.occurred_at < end]
-    counts = Counter(c.state for c in inside)
+    counts = Counter(c.state for c in checkins if start <= c.occurred_at < end)
     segments = lane_segments(checkins, start=start, end=end, now=now, max_age=max_age)
     return Lane(
         label=label,
