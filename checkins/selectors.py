@@ -455,10 +455,11 @@ def two_lane_pictures(
         rows = checkins_between(viewer=viewer, start=start, end=day_end)
     # A partner sees "You" above their partner; a therapist sees the two partners by name.
     top, bottom = people if people else (viewer, partner)
+    top_id = top.pk  # once: the viewer is request.user, a lazy object
     if people:
-        rows = [c for c in rows if c.author_id in (top.pk, bottom.pk)]
-    mine = [c for c in rows if c.author_id == top.pk]
-    theirs = [c for c in rows if c.author_id != top.pk]
+        rows = [c for c in rows if c.author_id in (top_id, bottom.pk)]
+    mine = [c for c in rows if c.author_id == top_id]
+    theirs = [c for c in rows if c.author_id != top_id]
     top_label = top.display_name if people else "You"
     partner_label = bottom.display_name if bottom else "Partner"
 
@@ -552,14 +553,15 @@ def mark_for_viewer(
     answered these entries. Entries are rendered only after this."""
     answerable_since = timezone.now() - ANSWER_WINDOW
     zone = str(timezone.get_current_timezone())
-    known = {viewer.pk: viewer} | {p.pk: p for p in people if p is not None}
+    viewer_id = viewer.pk  # once: the viewer is request.user, a lazy object
+    known = {viewer_id: viewer} | {p.pk: p for p in people if p is not None}
     _attach_people(entries, known)
     for entry in entries:
         answers = entry.answer_list
         for answer in answers:
-            answer.who = "You" if answer.author_id == viewer.pk else answer.author.display_name
-        entry.is_mine = entry.author_id == viewer.pk
-        entry.viewer_answer = next((a for a in answers if a.author_id == viewer.pk), None)
+            answer.who = "You" if answer.author_id == viewer_id else answer.author.display_name
+        entry.is_mine = entry.author_id == viewer_id
+        entry.viewer_answer = next((a for a in answers if a.author_id == viewer_id), None)
         entry.can_answer = (
             not entry.is_mine
             and entry.viewer_answer is None
@@ -571,7 +573,7 @@ def mark_for_viewer(
         # its answers, names, the viewer's zone and what they may do with it can.
         entry.fragment_key = (
             entry.pk,
-            viewer.pk,
+            viewer_id,
             zone,
             entry.occurred_at.timestamp(),
             entry.can_answer,
