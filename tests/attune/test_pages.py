@@ -60,3 +60,14 @@ def test_seed_demo_is_idempotent_and_the_demo_couple_can_log_in(client):
         reverse("account_login"), {"login": "alex@demo.attune", "password": "attune-demo-2026"}
     )
     assertRedirects(response, reverse("checkins:timeline"))
+
+
+def test_navigation_links_are_reversed_once_per_script_prefix():
+    from django.template import Context, Template
+    from django.test.utils import override_script_prefix
+
+    link = Template("{% load nav %}{% nav_url 'checkins:timeline' %}")
+    assert link.render(Context()) == reverse("checkins:timeline") == "/timeline/"
+    with override_script_prefix("/attune/"):
+        assert link.render(Context()) == "/attune/timeline/"
+    assert link.render(Context()) == "/timeline/"
