@@ -20,21 +20,13 @@ from django.utils.crypto import constant_time_compare
 
 from attune.models import Couple, Membership, Notification, User
 from attune.selectors import memberships_known
-from attune.sql import columns, split
-
-
-def user_columns(alias: str) -> str:
-    """Every column of the user table, as a plain-SQL select list for the table `alias`,
-    taken from the model so that `User.objects.raw()` builds whole users."""
-    return columns(User, alias)
+from attune.sql import columns, split, table
 
 
 @functools.cache
 def _user_sql() -> str:
-    qn = connection.ops.quote_name
-    user, couple = qn(User._meta.db_table), qn(Couple._meta.db_table)
-    membership = qn(Membership._meta.db_table)
-    notification = qn(Notification._meta.db_table)
+    user, couple = table(User), table(Couple)
+    membership, notification = table(Membership), table(Notification)
     # Names come from the models' own metadata; the id goes in as a parameter. Plain SQL,
     # because building these joins with the ORM cost more than the queries they save.
     # A user has at most one active couple, and it at most one other active member.

@@ -13,11 +13,12 @@ from django.db import connection
 from django.db.models import Model
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """Every column of `model`'s table, as a select list for the table `alias`, in the order
-    `builder(model)` reads them."""
+def columns(model: type[Model], alias: str, fields: list | None = None) -> str:
+    """The columns of `fields` (by default every column of `model`'s table, in the order
+    `builder(model)` reads them), as a select list for the table `alias`."""
     qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+    chosen = model._meta.concrete_fields if fields is None else fields
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in chosen)
 
 
 def table(model: type[Model]) -> str:

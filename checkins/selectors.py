@@ -19,7 +19,6 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
-    Subquery,
     TextField,
     Value,
     When,
@@ -28,7 +27,6 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from attune.auth import user_columns
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
 from attune.sql import columns, converted, fetch, table
@@ -161,7 +159,7 @@ def _entries(
     parameters), a value set on every entry as an attribute."""
     qn = connection.ops.quote_name
     visible, visible_params = _visible_sql(viewer, "c")
-    names = ", ".join(f"c.{qn(f.column)}" for f in _ENTRY_FIELDS)
+    names = columns(CheckIn, "c", _ENTRY_FIELDS)
     more_sql = "".join(f", {expression} AS {qn(name)}" for name, expression, _ in more)
     sql = (
         f"SELECT {names}, CASE WHEN c.author_id = %s OR c.note_visibility = %s "  # noqa: S608
@@ -205,25 +203,9 @@ def timeline_page(
     with_live = before is None and couple_id is None
     more = ()
     if with_live:
-        # The live cursor in the same statement: two scalar subqueries that the database
-        # evaluates once, not per row, saving the page a round trip. Newest first with a
-        # limit walks the (couple, id) index backwards and stops at the first row, where
-        # MAX() over a join would read the whole history.
-        visible, visible_params = _visible_sql(viewer, "n")
-        more = (
-            (
-                "live_checkin",
-                f"(SELECT n.id FROM {table(CheckIn)} n WHERE {visible} "  # noqa: S608
-                "ORDER BY n.id DESC LIMIT 1)",
-                visible_params,
-            ),
-            (
-                "live_answer",
-                f"(SELECT a.id FROM {table(Answer)} a WHERE a.couple_id = %s "  # noqa: S608
-                "ORDER BY a.id DESC LIMIT 1)",
-                [_news_couple_id(viewer)],
-            ),
-        )
+        # The live cursor in the same statement, as two scalar subqueries that the database
+        # evaluates once, not per row: a round trip less for the page.
+        more = _newest_sql(viewer)
     rows = _entries(viewer, where=" ".join(where), params=params, more=more)
     older = None
     if len(rows) > PAGE_SIZE:
@@ -249,28 +231,34 @@ def _news_couple_id(viewer: User) -> int | None:
     return active.couple.pk if active else None
 
 
-def _newest_ids(viewer: User) -> tuple[QuerySet, QuerySet]:
-    """Subqueries for the id of the newest check-in and of the newest answer the viewer
-    can see. Newest first with a limit walks the (couple, id) index backwards and stops at
-    the first row, where MAX() over a join would read the whole history."""
-    checkin = CheckIn.objects.filter(_visible_to(viewer)).order_by("-id").values("id")[:1]
-    answer = (
-        Answer.objects.filter(couple_id=_news_couple_id(viewer)).order_by("-id").values("id")[:1]
+def _newest_sql(viewer: User) -> tuple[tuple[str, str, list], ...]:
+    """The id of the newest check-in and of the newest answer the viewer can see, as
+    (name, scalar subquery, parameters). Newest first with a limit walks the (couple, id)
+    index backwards and stops at the first row, where MAX() over a join would read the
+    whole history."""
+    visible, visible_params = _visible_sql(viewer, "n")
+    return (
+        (
+            "live_checkin",
+            f"(SELECT n.id FROM {table(CheckIn)} n WHERE {visible} "  # noqa: S608
+            "ORDER BY n.id DESC LIMIT 1)",
+            visible_params,
+        ),
+        (
+            "live_answer",
+            f"(SELECT a.id FROM {table(Answer)} a WHERE a.couple_id = %s "  # noqa: S608
+            "ORDER BY a.id DESC LIMIT 1)",
+            [_news_couple_id(viewer)],
+        ),
     )
-    return checkin, answer
 
 
 def live_cursor(*, viewer: User) -> LiveCursor:
     """The newest check-in and answer the viewer can see right now, in one query."""
-    _, newest_answer = _newest_ids(viewer)
-    row = (
-        CheckIn.objects.filter(_visible_to(viewer))
-        .order_by("-id")
-        .annotate(newest_answer=Subquery(newest_answer))
-        .values_list("id", "newest_answer")
-        .first()
-    )
-    checkin, answer = row if row else (0, 0)
+    (_, checkin_sql, checkin_params), (_, answer_sql, answer_params) = _newest_sql(viewer)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {checkin_sql}, {answer_sql}", [*checkin_params, *answer_params])
+        checkin, answer = cursor.fetchone()
     return LiveCursor(checkin=checkin or 0, answer=answer or 0)
 
 
@@ -286,18 +274,16 @@ def live_cursor_after(*, since: LiveCursor, news: list[CheckIn]) -> LiveCursor:
 
 @functools.cache
 def _poll_sql() -> str:
-    qn = connection.ops.quote_name
-    columns = user_columns("u")
-    checkin, answer = qn(CheckIn._meta.db_table), qn(Answer._meta.db_table)
+    checkin, answer = table(CheckIn), table(Answer)
     # News can only arrive in the viewer's active couple (check-ins and answers need one).
     # Names come from the models' own metadata; values go in as parameters.
     return (
-        f"SELECT {columns}, "  # noqa: S608
+        f"SELECT {columns(User, 'u')}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {checkin} c WHERE c.couple_id = m.couple_id AND c.id > %s) "
         f"OR EXISTS (SELECT 1 FROM {answer} a WHERE a.couple_id = m.couple_id AND a.id > %s) "
         "AS has_news "
-        f"FROM {qn(User._meta.db_table)} u "
-        f"LEFT JOIN {qn(Membership._meta.db_table)} m "
+        f"FROM {table(User)} u "
+        f"LEFT JOIN {table(Membership)} m "
         f"ON m.user_id = u.id AND m.ended_at IS NULL "
         f"WHERE u.id = %s AND u.is_active = %s"
     )
@@ -355,7 +341,7 @@ def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[Po
     Plain rows in plain SQL: the picture reads five values, and every check-in and every
     poll with news redraws it (see attune/sql.py)."""
     visible, params = _visible_sql(viewer, "c")
-    names = ", ".join(f"c.{connection.ops.quote_name(f.column)}" for f in _POINT_FIELDS)
+    names = columns(CheckIn, "c", _POINT_FIELDS)
     sql = (
         f"SELECT {names} FROM {table(CheckIn)} c "  # noqa: S608
         f"WHERE {visible} AND c.occurred_at >= %s AND c.occurred_at < %s "
