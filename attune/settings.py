@@ -104,6 +104,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, reading timestamps in C rather than Python (attune/postgresql/).
+    DATABASES["default"]["ENGINE"] = "attune.postgresql"
     # Parameters travel apart from the SQL, so the same query has the same text every time,
     # and psycopg prepares it on its connection from its second run on: PostgreSQL then
     # skips planning, which costs more than executing for most of Attune's small queries

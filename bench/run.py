@@ -66,7 +66,7 @@ def _admin():
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if db["ENGINE"] != "attune.postgresql":
         sys.exit("make bench runs on PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
     # Each run drops and recreates its database: never let that be a real one.
     if "bench" not in db["NAME"] or db["HOST"] not in ("127.0.0.1", "localhost", "::1", ""):

@@ -5,6 +5,7 @@ ages out (it stops being "current"), or until now, whichever comes first.
 """
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -70,10 +71,14 @@ class Lane:
         shapes, so a week of check-ins costs three elements rather than hundreds. The
         pattern (hatching, dots; none for regulated) tells the states apart without colour."""
         shapes: dict[str, list[str]] = {}
-        for rect in self.rects:
-            shapes.setdefault(rect.state, []).append(
-                f"M{rect.x:g} {rect.y:g}h{rect.width:g}v{rect.height:g}h{-rect.width:g}z"
-            )
+        # A bar's top and height depend only on its intensity: written once per lane.
+        levels: dict[float, tuple[str, str]] = {}
+        for x, y, width, height, state in _bars(self.segments, self.top):
+            level = levels.get(y)
+            if level is None:
+                level = levels[y] = (f"{y:g}", f"{height:g}")
+            w = f"{width:g}"
+            shapes.setdefault(state, []).append(f"M{x:g} {level[0]}h{w}v{level[1]}h-{w}z")
         return [
             (state, "".join(shapes[state]), STATE_PATTERNS[state])
             for state in LANE_STATES
@@ -96,42 +101,60 @@ class Lane:
 
     @property
     def rects(self) -> list[Rect]:
-        bottom = self.top + LANE_HEIGHT
-        rects = []
-        for seg in self.segments:
+        return [Rect(*bar) for bar in _bars(self.segments, self.top)]
+
+
+def _bars(segments: list[Segment], top: int):
+    """(x, y, width, height, state) of each segment's bar in viewBox units, to two decimals:
+    intensity sets its height, and a bar is at least 2 units wide so a moment shows."""
+    bottom = top + LANE_HEIGHT
+    levels: dict[int, tuple[float, float]] = {}  # (y, height) by intensity
+    for seg in segments:
+        level = levels.get(seg.intensity)
+        if level is None:
             height = LANE_HEIGHT * seg.intensity / 5
-            rects.append(
-                Rect(
-                    x=round(seg.x * WIDTH, 2),
-                    y=round(bottom - height, 2),
-                    width=max(round(seg.width * WIDTH, 2), 2.0),
-                    height=round(height, 2),
-                    state=seg.state,
-                )
-            )
-        return rects
+            level = levels[seg.intensity] = (round(bottom - height, 2), round(height, 2))
+        yield (
+            round(seg.x * WIDTH, 2),
+            level[0],
+            max(round(seg.width * WIDTH, 2), 2.0),
+            level[1],
+            seg.state,
+        )
 
 
 def lane_segments(
-    checkins: list, *, start: datetime, end: datetime, now: datetime, max_age: timedelta
+    checkins: list,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    max_age: timedelta,
+    stamps: list[float] | None = None,
 ) -> list[Segment]:
     """Segments for one author's check-ins (oldest first) inside [start, end). In seconds
     since the epoch rather than datetimes: a picture is redrawn on every check-in and every
-    poll with news, and datetime arithmetic was most of drawing it."""
+    poll with news, and datetime arithmetic was most of drawing it. `stamps` are the
+    check-ins' times in those seconds, for a caller drawing several windows of one lane."""
     first, last, until = start.timestamp(), end.timestamp(), now.timestamp()
     span = last - first
     age = max_age.total_seconds()
-    stamps = [checkin.occurred_at.timestamp() for checkin in checkins]
-    stamps.append(math.inf)  # the last check-in has no next one
+    if stamps is None:
+        stamps = lane_stamps(checkins)
+    count = len(stamps)
     segments = []
-    for index, checkin in enumerate(checkins):
+    # Every check-in before the last one at or before `first` ends before the window
+    # starts (its next one comes first), so drawing starts there.
+    for index in range(max(bisect_right(stamps, first) - 1, 0), count):
         at = stamps[index]
         if at >= last:
             break  # oldest first: the rest start after the window too
+        following = stamps[index + 1] if index + 1 < count else math.inf
         seg_start = at if at > first else first
-        seg_end = min(at + age, until, last, stamps[index + 1])
+        seg_end = min(at + age, until, last, following)
         if seg_end <= seg_start:
             continue
+        checkin = checkins[index]
         segments.append(
             Segment(
                 x=(seg_start - first) / span,
@@ -142,6 +165,11 @@ def lane_segments(
             )
         )
     return segments
+
+
+def lane_stamps(checkins: list) -> list[float]:
+    """The check-ins' times in seconds since the epoch, in their order."""
+    return [checkin.occurred_at.timestamp() for checkin in checkins]
 
 
 def lane_text(segments: list[Segment], tz: tzinfo) -> str:
@@ -161,10 +189,17 @@ def build_lane(
     now: datetime,
     max_age: timedelta,
     text_tz: tzinfo | None = None,
+    stamps: list[float] | None = None,
 ) -> Lane:
-    """One author's lane; with `text_tz`, also read out as text in that zone."""
-    counts = Counter(c.state for c in checkins if start <= c.occurred_at < end)
-    segments = lane_segments(checkins, start=start, end=end, now=now, max_age=max_age)
+    """One author's lane (check-ins oldest first, with their `lane_stamps` if the caller has
+    them); with `text_tz`, also read out as text in that zone."""
+    if stamps is None:
+        stamps = lane_stamps(checkins)
+    inside = checkins[bisect_left(stamps, start.timestamp()) : bisect_left(stamps, end.timestamp())]
+    counts = Counter(c.state for c in inside)
+    segments = lane_segments(
+        checkins, start=start, end=end, now=now, max_age=max_age, stamps=stamps
+    )
     return Lane(
         label=label,
         top=top,

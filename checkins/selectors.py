@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
 from attune.sql import columns, converted, fetch, table
-from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, shading
+from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, lane_stamps, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
 # A first page fills several phone screens; scrolling to the end loads the next page by
@@ -446,14 +446,16 @@ def two_lane_pictures(
         rows = [c for c in rows if c.author_id in (top_id, bottom.pk)]
     mine = [c for c in rows if c.author_id == top_id]
     theirs = [c for c in rows if c.author_id != top_id]
+    # Each lane's times once, for both windows.
+    mine_at, theirs_at = lane_stamps(mine), lane_stamps(theirs)
     top_label = top.display_name if people else "You"
     partner_label = bottom.display_name if bottom else "Partner"
 
     def lanes(start: datetime, end: datetime, text_tz: tzinfo | None = None) -> list[Lane]:
         window = {"start": start, "end": end, "now": now, "max_age": max_age, "text_tz": text_tz}
         return [
-            build_lane(top_label, LANE_TOPS[0], mine, **window),
-            build_lane(partner_label, LANE_TOPS[1], theirs, **window),
+            build_lane(top_label, LANE_TOPS[0], mine, stamps=mine_at, **window),
+            build_lane(partner_label, LANE_TOPS[1], theirs, stamps=theirs_at, **window),
         ]
 
     windows = [(f.opened_at, f.resolved_at) for f in flags]

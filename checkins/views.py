@@ -185,7 +185,17 @@ def _described(flags: list[Flag], viewer: User, couple_view: CoupleView | None) 
     return flags
 
 
-def _page_context(request: HttpRequest, *, before: Cursor | None, form: CheckInForm) -> dict:
+def _form_context(form: CheckInForm | None) -> dict:
+    """The check-in form: `form` when it is bound (it shows its errors), else a new one. A
+    new form's fields are the same for everyone and come from the fragment cache, so the
+    template gets the form class and calls it only when that cache misses (building one
+    deep-copies every field)."""
+    return {"form": form, "new_form": CheckInForm}
+
+
+def _page_context(
+    request: HttpRequest, *, before: Cursor | None, form: CheckInForm | None = None
+) -> dict:
     viewer = request.user
     couple_view = couple_for_user(user=viewer)
     page = timeline_page(viewer=viewer, before=before)
@@ -196,7 +206,7 @@ def _page_context(request: HttpRequest, *, before: Cursor | None, form: CheckInF
         "days": days,
         "older": cursor_encode(page.older) if page.older else None,
         "last_day": days[-1]["date"] if days else None,
-        "form": form,
+        **_form_context(form),
         "is_first_page": before is None,
         "pictures": _pictures(viewer, couple_view, flags, page if before is None else None),
         "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
@@ -226,7 +236,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
             "last_day": days[-1]["date"] if days else None,
         }
         return render(request, f"{TEMPLATE}#older_page", context)
-    context = _page_context(request, before=before, form=CheckInForm())
+    context = _page_context(request, before=before)
     return render(request, TEMPLATE, context)
 
 
@@ -263,7 +273,7 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Checked in. Your partner will see it on your timeline.")
             return redirect("checkins:timeline")
         context = _news_context(request, since, _parse_day(request.POST.get("top")))
-        context.update(form=CheckInForm(), oob=True)
+        context.update(_form_context(None), oob=True)
         return render(request, f"{TEMPLATE}#checkin_response", context)
     if request.htmx:
         context = {"form": form, "couple_view": couple_for_user(user=viewer)}

@@ -97,3 +97,47 @@ def test_postgresql_plans_a_repeated_query_once_per_connection():
             ['%FROM "attune_user" WHERE "attune_user"."email" = $1%'],
         )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db
+def test_postgresql_timestamps_read_fast_are_the_values_django_reads():
+    """attune.postgresql reads timestamptz with datetime.fromisoformat; every value must be
+    the one Django's own loader gives, including the forms it hands back to Django's."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg.adapt import Transformer
+
+    from attune.postgresql.base import UtcTimestamptzLoader
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the loader is PostgreSQL's (CI runs it)")
+    texts = [
+        "2026-11-24 04:00:07.123456+00",
+        "2026-11-24 04:00:07+00",
+        "2026-03-29 01:30:00.5+00",
+        "0001-01-01 00:00:00+00",
+        "9999-12-31 23:59:59.999999+00",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["%s::timestamptz"] * len(texts)) + ", now()", texts)
+        row = cursor.fetchone()
+        loader = cursor.cursor.adapters.get_loader(1184, 0)
+    assert loader is UtcTimestamptzLoader
+    assert all(value.tzinfo is UTC for value in row)
+    assert row[0] == datetime(2026, 11, 24, 4, 0, 7, 123456, tzinfo=UTC)
+
+    class DjangoUtc(BaseTzLoader):
+        timezone = UTC
+
+    context = Transformer(connection.connection)
+    fast, django = UtcTimestamptzLoader(1184, context), DjangoUtc(1184, context)
+    for text in [*texts, "2026-11-24 09:30:07.25+05:30", "2026-11-24 04:00:07 BC"]:
+        try:
+            expected = django.load(text.encode())
+        except Exception as error:  # noqa: BLE001 - whatever Django raises, ours must too
+            with pytest.raises(type(error)):
+                fast.load(text.encode())
+        else:
+            assert fast.load(text.encode()) == expected

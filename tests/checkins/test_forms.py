@@ -1,6 +1,12 @@
-"""The check-in form shares its fixed choices between instances; nothing else is shared."""
+"""The check-in form shares its fixed choices between instances; nothing else is shared. A
+new form's fields come from the fragment cache, and are built only when it misses."""
+
+from django.core.cache import caches
+from django.urls import reverse
 
 from checkins.forms import CheckInForm
+
+FIELDS = ['name="state"', 'name="intensity"', 'name="need"', 'name="note_visibility"']
 
 
 def test_check_in_forms_share_choices_but_not_their_fields():
@@ -19,3 +25,23 @@ def test_check_in_forms_share_choices_but_not_their_fields():
     valid = CheckInForm({"state": "shutdown", "intensity": "2", "body_cues": ["tight_chest"]})
     assert valid.is_valid(), valid.errors
     assert valid.cleaned_data["intensity"] == 2
+
+
+def test_a_new_form_shows_every_field_whether_its_fields_were_kept_or_not(
+    client, partner_a, couple
+):
+    client.force_login(partner_a)
+    caches["template_fragments"].clear()
+    built = client.get(reverse("checkins:timeline")).content.decode()
+    kept = client.get(reverse("checkins:timeline")).content.decode()
+    assert built.count("<input") == kept.count("<input")
+    # After a check-in, htmx gets a new, empty form with the news.
+    posted = client.post(
+        reverse("checkins:create"),
+        {"state": "regulated", "intensity": "2", "note": "calm now"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    for html in (built, kept, posted):
+        assert all(field in html for field in FIELDS)
+        assert 'id="id_state_error"' not in html
+    assert "calm now</textarea>" not in posted
