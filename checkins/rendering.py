@@ -1,4 +1,9 @@
-"""Timeline entries as HTML, kept per process once rendered.
+"""Timeline entries as HTML, written here and kept per process once written.
+
+An entry is the one fragment a timeline repeats: twenty on a page, and a new check-in is
+written once for each partner in each web process. Through the template engine one took
+about 110 microseconds, ten times as long as this function (see bench/); `entry_html` writes
+the same markup, escaping every value as the template would (tests/checkins/test_rendering.py).
 
 An entry never changes once written; what it looks like to one viewer depends only on what
 `mark_for_viewer` put in `entry.fragment_key` (its answers, names, the viewer's zone, what
@@ -6,27 +11,36 @@ the viewer may do with it), on whether it is swapped out of band, on an answer e
 the CSRF secret its forms carry. Under all of that together, the rendered entry is kept in
 the `template_fragments` cache, and a page looks up all of its entries at once.
 
-Rendering an entry with the template takes several times as long as taking it from the
-cache; a `{% cache %}` tag per entry spent most of that saving again on resolving its five
+A `{% cache %}` tag per entry spent most of the cache's saving again on resolving its five
 keys and hashing them (see bench/).
 """
 
 import hashlib
+import html
 
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.context import make_context
-from django.template.loader import get_template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from checkins.models import CheckIn, Need, NoteVisibility
 
-ENTRY_TEMPLATE = "checkins/timeline.html#entry"
 KEEP_SECONDS = 86400
+# A one-tap answer's three buttons, the same on every entry that offers them.
+_ANSWER_BUTTONS = "".join(
+    '      <button class="button button--quiet button--small" type="submit" name="kind" '
+    f'value="{kind}">{words}</button>\n'
+    for kind, words in (
+        ("see_you", "I see you"),
+        ("take_your_time", "Take your time"),
+        ("here_when_ready", "I'm here when you're ready"),
+    )
+)
 
 
 def entry_view(entry: CheckIn) -> dict:
@@ -61,6 +75,84 @@ def entry_view(entry: CheckIn) -> dict:
     }
 
 
+def esc(value) -> str:
+    """`value` escaped as `{{ value }}` escapes it (Django's conditional_escape), without
+    the lazy-string checks that made escaping most of writing an entry."""
+    text = str(value)
+    return text if isinstance(text, SafeData) else html.escape(text)
+
+
+def entry_html(entry: dict, *, oob: bool, answer_error: str, csrf_input: str) -> str:
+    """One timeline entry as HTML from `entry_view`'s values, each escaped as `{{ }}` would
+    escape it; `csrf_input` is the forms' hidden CSRF field, already HTML. The markup (and
+    its whitespace) is what the entry template wrote, so pages read the same."""
+    pk = entry["pk"]
+    state = esc(entry["state"])
+    out = [
+        f'\n\n<li class="entry entry--{state}" id="checkin-{pk}"',
+        ' data-hx-swap-oob="true">' if oob else ">",
+        '\n  <div class="entry__head">\n',
+        f'    <strong class="entry__who">{esc(entry["who"])}</strong>\n',
+        f'    <time class="entry__time" datetime="{esc(entry["local_iso"])}">',
+        f"{esc(entry['local_time'])}</time>\n",
+        '  </div>\n  <p class="entry__state">\n',
+        f'    <span class="state state--{state}">{esc(entry["state_label"])}</span>\n',
+        f'    <span class="intensity" role="img" aria-label="intensity {esc(entry["intensity"])}',
+        f' of 5">{esc(entry["dots"])}</span>\n    ',
+    ]
+    if entry["need"]:
+        out.append(f'<span class="entry__need">needs {esc(entry["need"])}</span>')
+    out.append(f'\n  </p>\n  <p class="entry__desc muted">{esc(entry["description"])}</p>\n  ')
+    if entry["cues"] or entry["stressors"]:
+        out.append('\n  <ul class="tags" aria-label="Body cues and stressors">\n    ')
+        out.extend(f'<li class="tag">{esc(label)}</li>' for label in entry["cues"])
+        out.append("\n    ")
+        out.extend(
+            f'<li class="tag tag--stressor">{esc(label)}</li>' for label in entry["stressors"]
+        )
+        out.append("\n  </ul>\n  ")
+    out.append("\n  ")
+    if entry["note"]:
+        out.append(
+            f'\n  <blockquote class="entry__note">{linebreaksbr(entry["note"])}</blockquote>\n  '
+        )
+        if entry["private"]:
+            out.append('<p class="entry__private muted">Only you can see this note.</p>')
+        out.append("\n  ")
+    out.append("\n  ")
+    if entry["answers"]:
+        out.append('\n  <ul class="answers">\n    ')
+        out.extend(f"<li>{esc(who)}: “{esc(kind)}”</li>" for who, kind in entry["answers"])
+        out.append("\n  </ul>\n  ")
+    out.append("\n  ")
+    if answer_error:
+        out.append(f'<p class="field__error" role="alert">{esc(answer_error)}</p>')
+    out.append("\n  ")
+    if entry["answer_url"]:
+        url = esc(entry["answer_url"])
+        out.append(
+            f'\n  <form class="answer-form" method="post" action="{url}" data-hx-post="{url}" '
+            f'data-hx-target="#checkin-{pk}" data-hx-swap="outerHTML">\n    {csrf_input}\n'
+            f'    <p class="answer-form__label muted" id="answer-{pk}-label">'
+            "Answer with one tap:</p>\n"
+            '    <div class="answer-form__buttons" role="group" '
+            f'aria-labelledby="answer-{pk}-label">\n{_ANSWER_BUTTONS}    </div>\n  </form>\n  '
+        )
+    out.append("\n  ")
+    if entry["delete_url"]:
+        url = esc(entry["delete_url"])
+        out.append(
+            f'\n  <form class="entry__delete" method="post" action="{url}" data-hx-post="{url}" '
+            f'data-hx-target="#checkin-{pk}" data-hx-swap="outerHTML" '
+            'data-hx-confirm="Delete this check-in? Your partner will no longer see it.">\n'
+            f"    {csrf_input}\n"
+            '    <button class="link-button" type="submit">Delete<span class="visually-hidden">'
+            f" your check-in from {esc(entry['local_day_time'])}</span></button>\n  </form>\n  "
+        )
+    out.append("\n</li>\n")
+    return "".join(out)
+
+
 def _key(entry: CheckIn, oob: bool, answer_error: str, secret: str) -> str:
     raw = repr((entry.fragment_key, oob, answer_error, secret)).encode()
     return "entry:" + hashlib.md5(raw, usedforsecurity=False).hexdigest()
@@ -76,21 +168,21 @@ def render_entries(
         return
     cache = caches["template_fragments"]
     # The forms carry the CSRF secret, so it is part of the key; asking for a token makes
-    # sure a first visit has one before anything is kept under it.
-    get_token(request)
+    # sure a first visit has one before anything is kept under it. The entries written
+    # now share one masked token, as they would in one template.
+    token = get_token(request)
     secret = request.META["CSRF_COOKIE"]
     keys = [_key(entry, oob, answer_error, secret) for entry in entries]
     found = cache.get_many(keys)
     missing = [(entry, key) for entry, key in zip(entries, keys, strict=True) if key not in found]
     if missing:
-        # One context for all of them: the context processors run once, and the forms share
-        # one masked CSRF token instead of masking the secret again for each entry.
-        template = get_template(ENTRY_TEMPLATE).template
-        context = make_context({"entry_oob": oob, "answer_error": answer_error}, request)
-        with context.bind_template(template):
-            for entry, key in missing:
-                with context.push(entry=entry_view(entry)):
-                    found[key] = template.render(context)
+        csrf_input = format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
+        )
+        for entry, key in missing:
+            found[key] = entry_html(
+                entry_view(entry), oob=oob, answer_error=answer_error, csrf_input=csrf_input
+            )
         cache.set_many({key: found[key] for _, key in missing}, KEEP_SECONDS)
     for entry, key in zip(entries, keys, strict=True):
-        entry.html = mark_safe(found[key])  # noqa: S308 - our own autoescaped template
+        entry.html = mark_safe(found[key])  # noqa: S308 - every value escaped in entry_html
