@@ -71,3 +71,7 @@ def test_navigation_links_are_reversed_once_per_script_prefix():
     with override_script_prefix("/attune/"):
         assert link.render(Context()) == "/attune/timeline/"
     assert link.render(Context()) == "/timeline/"
+    article = Template("{% load nav %}{% nav_url 'content:article' 'states-explained' %}")
+    with override_script_prefix("/attune/"):
+        assert article.render(Context()) == "/attune/articles/states-explained/"
+    assert article.render(Context()) == reverse("content:article", args=["states-explained"])
