@@ -198,8 +198,9 @@ def timeline_page(
         at = connection.ops.adapt_datetimefield_value(before.at)
         where.append("AND (c.occurred_at < %s OR (c.occurred_at = %s AND c.id < %s))")
         params.extend([at, at, before.id])
-    where.append("ORDER BY c.occurred_at DESC, c.id DESC LIMIT %s")
-    params.append(PAGE_SIZE + 1)
+    # The limit is written into the statement, not passed: PostgreSQL cannot plan a prepared
+    # statement once for any limit, and planned this one again on every page.
+    where.append(f"ORDER BY c.occurred_at DESC, c.id DESC LIMIT {PAGE_SIZE + 1:d}")
     with_live = before is None and couple_id is None
     more = ()
     if with_live:
@@ -607,9 +608,13 @@ def revisits_visible_to(*, viewer: User) -> QuerySet[Revisit]:
 
 @functools.cache
 def _revisit_open_sql() -> str:
+    # The open statuses are written into the statement, as the partial unique index that
+    # keeps one open revisit per couple names them: with them as parameters PostgreSQL could
+    # not use that index in a plan made once, and planned the query again on every page.
+    statuses = ", ".join(f"'{status.value}'" for status in Revisit.OPEN)
     return (
         f"SELECT {columns(Revisit, 'r')} FROM {table(Revisit)} r "  # noqa: S608
-        "WHERE r.couple_id = %s AND r.status IN (%s, %s)"
+        f"WHERE r.couple_id = %s AND r.status IN ({statuses})"
     )
 
 
@@ -619,8 +624,7 @@ def revisit_open(*, viewer: User) -> Revisit | None:
     couple_view = memberships_of(user=viewer).active
     if couple_view is None:
         return None
-    statuses = [status.value for status in Revisit.OPEN]
-    found = fetch(Revisit, _revisit_open_sql(), [couple_view.couple.pk, *statuses])
+    found = fetch(Revisit, _revisit_open_sql(), [couple_view.couple.pk])
     return found[0] if found else None
 
 

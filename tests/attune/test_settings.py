@@ -141,3 +141,38 @@ def test_postgresql_timestamps_read_fast_are_the_values_django_reads():
                 fast.load(text.encode())
         else:
             assert fast.load(text.encode()) == expected
+
+
+@pytest.mark.django_db
+def test_postgresql_can_plan_the_timeline_page_once_for_every_couple(client, partner_a, partner_b):
+    """A prepared statement whose best plan depends on its parameters' values (a LIMIT, the
+    statuses a partial index names) gets planned again on every run. The timeline page's
+    statements write those values in, so one generic plan serves every couple: the open
+    revisit is found through the partial index that keeps one per couple."""
+    from django.db import connection
+    from django.urls import reverse
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (CI runs it)")
+    client.force_login(partner_a)
+    for _ in range(3):
+        assert client.get(reverse("checkins:timeline")).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%AS "live_checkin"%'],
+        )
+        ((_, page),) = cursor.fetchall()
+        assert "LIMIT $" not in page
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "checkins_revisit" r %'],
+        )
+        ((name,),) = cursor.fetchall()
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE {name}(1)")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+    assert "revisit_one_open_per_couple" in plan
