@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
-from attune.sql import columns, converted, fetch, table
+from attune.sql import columns, converted, fetch, split, table
 from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, lane_stamps, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -296,9 +296,13 @@ def poll_viewer(*, user_id: int, since: LiveCursor) -> User | None:
     every few seconds and the ORM spent ten times longer building the query than the
     database spent answering it (see bench/)."""
     params = [since.checkin, since.answer, user_id, True]
-    user = next(iter(User.objects.raw(_poll_sql(), params)), None)
-    if user is not None:
-        user.has_news = bool(user.has_news)
+    with connection.cursor() as cursor:
+        cursor.execute(_poll_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user, has_news = split(row, User)
+    user.has_news = bool(has_news)
     return user
 
 
