@@ -75,3 +75,32 @@ def test_navigation_links_are_reversed_once_per_script_prefix():
     with override_script_prefix("/attune/"):
         assert article.render(Context()) == "/attune/articles/states-explained/"
     assert article.render(Context()) == reverse("content:article", args=["states-explained"])
+
+
+def test_a_signed_in_request_reads_the_user_itself_once_loaded(partner_a):
+    """The time-zone middleware loads the user; the view then gets the user, not Django's
+    lazy wrapper, in the user's zone."""
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from attune.middleware import UserTimezoneMiddleware
+    from attune.models import User
+
+    partner_a.time_zone = "Asia/Kolkata"
+    partner_a.save()
+    request = RequestFactory().get("/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.session["_auth_user_id"] = str(partner_a.pk)
+    request.session["_auth_user_backend"] = "attune.auth.UserBackend"
+    request.session["_auth_user_hash"] = partner_a.get_session_auth_hash()
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    middleware = UserTimezoneMiddleware(lambda r: None)
+    try:
+        middleware.process_view(request, lambda r: None)
+        assert type(request.user) is User
+        assert request.user.pk == partner_a.pk
+        assert timezone.get_current_timezone_name() == "Asia/Kolkata"
+    finally:
+        timezone.deactivate()
