@@ -155,13 +155,15 @@ def lane_segments(
         if seg_end <= seg_start:
             continue
         checkin = checkins[index]
+        # x, width, state, intensity, at: by position, which builds a named tuple about
+        # twice as fast as by keyword (a week's lane holds a few hundred).
         segments.append(
             Segment(
-                x=(seg_start - first) / span,
-                width=(seg_end - seg_start) / span,
-                state=checkin.state,
-                intensity=checkin.intensity,
-                at=checkin.occurred_at,
+                (seg_start - first) / span,
+                (seg_end - seg_start) / span,
+                checkin.state,
+                checkin.intensity,
+                checkin.occurred_at,
             )
         )
     return segments
