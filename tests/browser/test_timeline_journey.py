@@ -76,3 +76,11 @@ def test_a_checkin_without_a_state_is_explained_in_place(new_page, partner_a, pa
     page.get_by_role("button", name="Check in").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".entry").first).to_contain_text("Activated")
+
+
+def test_on_a_wide_screen_the_two_pictures_sit_side_by_side(new_page, partner_a, partner_b):
+    page = new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, partner_a.email)
+    today, week = (page.locator(".picture").nth(i).bounding_box() for i in (0, 1))
+    assert today["y"] == week["y"]
+    assert today["x"] + today["width"] < week["x"]
