@@ -7,7 +7,12 @@ from django.views.decorators.http import require_GET
 
 from content.models import Article, Topic
 from content.rendering import faq_json_ld, render_markdown
-from content.selectors import article_search, articles_visible_to, is_editor
+from content.selectors import (
+    article_search,
+    article_with_related,
+    articles_visible_to,
+    is_editor,
+)
 
 
 @require_GET
@@ -32,7 +37,7 @@ def article_index(request: HttpRequest) -> HttpResponse:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An article. Drafts and scheduled articles are 404 except to editors, who see them
     exactly as readers will (the preview)."""
-    article = articles_visible_to(viewer=request.user).filter(slug=slug).first()
+    article, related = article_with_related(viewer=request.user, slug=slug)
     if article is None:
         raise Http404
     rendered = render_markdown(article.body)
@@ -40,12 +45,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "article": article,
         "body": rendered.html,
         "toc": rendered.toc,
-        # What a card shows, and the body for its reading time.
-        "related": list(
-            articles_visible_to(viewer=request.user)
-            .filter(pk__in=article.related.values("pk"))
-            .only("slug", "title", "summary", "status", "body")
-        ),
+        "related": related,
         "json_ld": faq_json_ld(article),
         "canonical": request.build_absolute_uri(article.get_absolute_url()),
         "preview": not article.is_live and is_editor(request.user),

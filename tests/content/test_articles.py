@@ -287,3 +287,42 @@ def test_an_editor_saves_in_the_admin_and_each_save_is_a_revision(client, editor
     client.post(changelist, {"action": "restore", "_selected_action": [revision.pk]})
     article.refresh_from_db()
     assert article.title == "After"
+
+
+def test_the_article_pages_plain_sql_sees_what_articles_visible_to_sees(editor, partner_a):
+    """article_with_related says articles_visible_to's rule in SQL: for every kind of viewer,
+    the same article and the same related articles, in title order."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from content.selectors import article_with_related, articles_visible_to
+
+    future = timezone.now() + timedelta(days=2)
+    articles = {
+        "live": ArticleFactory(slug="live", title="B live"),
+        "draft": ArticleFactory(slug="draft", title="A draft", status="draft"),
+        "scheduled": ArticleFactory(slug="scheduled", title="C scheduled", publish_at=future),
+        "other": ArticleFactory(slug="other", title="A other"),
+    }
+    for source in articles.values():
+        source.related.set([a for a in articles.values() if a != source])
+    viewers = [AnonymousUser(), partner_a, UserFactory(is_staff=True), editor]
+    for viewer in viewers:
+        for slug in [*articles, "missing"]:
+            article, related = article_with_related(viewer=viewer, slug=slug)
+            expected = articles_visible_to(viewer=viewer).filter(slug=slug).first()
+            assert article == expected
+            if expected is None:
+                assert related == []
+                continue
+            assert related == list(
+                articles_visible_to(viewer=viewer)
+                .filter(pk__in=expected.related.values("pk"))
+                .order_by("title", "id")
+            )
+            # Built as the ORM builds them, JSON fields and all.
+            assert all(isinstance(a.takeaways, list) for a in [article, *related])
+    assert [a.slug for a in article_with_related(viewer=editor, slug="live")[1]] == [
+        "draft",
+        "other",
+        "scheduled",
+    ]
