@@ -82,6 +82,15 @@ def esc(value) -> str:
     return text if isinstance(text, SafeData) else html.escape(text)
 
 
+def _form_open(css_class: str, url: str, pk: int, csrf_input: str, more: str = "") -> str:
+    """An entry's form up to its CSRF field: posted by htmx, which swaps the entry."""
+    url = esc(url)
+    return (
+        f'\n  <form class="{css_class}" method="post" action="{url}" data-hx-post="{url}" '
+        f'data-hx-target="#checkin-{pk}" data-hx-swap="outerHTML"{more}>\n    {csrf_input}\n'
+    )
+
+
 def entry_html(entry: dict, *, oob: bool, answer_error: str, csrf_input: str) -> str:
     """One timeline entry as HTML from `entry_view`'s values, each escaped as `{{ }}` would
     escape it; `csrf_input` is the forms' hidden CSRF field, already HTML. The markup (and
@@ -129,10 +138,8 @@ def entry_html(entry: dict, *, oob: bool, answer_error: str, csrf_input: str) ->
         out.append(f'<p class="field__error" role="alert">{esc(answer_error)}</p>')
     out.append("\n  ")
     if entry["answer_url"]:
-        url = esc(entry["answer_url"])
+        out.append(_form_open("answer-form", entry["answer_url"], pk, csrf_input))
         out.append(
-            f'\n  <form class="answer-form" method="post" action="{url}" data-hx-post="{url}" '
-            f'data-hx-target="#checkin-{pk}" data-hx-swap="outerHTML">\n    {csrf_input}\n'
             f'    <p class="answer-form__label muted" id="answer-{pk}-label">'
             "Answer with one tap:</p>\n"
             '    <div class="answer-form__buttons" role="group" '
@@ -140,12 +147,9 @@ def entry_html(entry: dict, *, oob: bool, answer_error: str, csrf_input: str) ->
         )
     out.append("\n  ")
     if entry["delete_url"]:
-        url = esc(entry["delete_url"])
+        confirm = ' data-hx-confirm="Delete this check-in? Your partner will no longer see it."'
+        out.append(_form_open("entry__delete", entry["delete_url"], pk, csrf_input, confirm))
         out.append(
-            f'\n  <form class="entry__delete" method="post" action="{url}" data-hx-post="{url}" '
-            f'data-hx-target="#checkin-{pk}" data-hx-swap="outerHTML" '
-            'data-hx-confirm="Delete this check-in? Your partner will no longer see it.">\n'
-            f"    {csrf_input}\n"
             '    <button class="link-button" type="submit">Delete<span class="visually-hidden">'
             f" your check-in from {esc(entry['local_day_time'])}</span></button>\n  </form>\n  "
         )
