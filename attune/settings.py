@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "attune.csrf.csrf",
                 "attune.context_processors.notifications",
             ],
         },
@@ -134,7 +135,7 @@ CACHES = {
     # check-in form (the same for everyone) and timeline entries, keyed by the viewer and
     # everything else their output depends on, so no one is ever shown another's fragment.
     "template_fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "attune.cache.FragmentCache",
         "LOCATION": "attune-fragments",
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },

@@ -24,7 +24,18 @@ THREADS = 4  # gthread threads per worker, as in the Dockerfile
 CONNECTIONS = 8  # wrk threads, one connection each (see traffic.lua)
 WARMUP_SECONDS = 3
 RUN_SECONDS = 12
-MIXED_SECONDS = 30
+FLOOR_SECONDS = 8
+# The mix runs in slices that alternate with slices of the floor, of the same length (so a
+# slice's start costs both alike), both summed: the share then compares the two under the
+# same drift of the machine's speed (see run_load).
+MIX_SLICES = 6
+MIX_SLICE_SECONDS = 5
+FLOOR_SLICE_SECONDS = 5
+# Idle time after each slice of the mix before the floor's: the database's own work after
+# the mix's writes (WAL, autovacuum) would otherwise fall into the floor's slice and
+# flatter the share (by about two points in a trial, with 3 s).
+SETTLE_SECONDS = 2
+FLOOR_NAME = "bare view, same middleware"
 MIX = {"poll": 70, "timeline": 15, "checkin": 10, "article": 5}
 
 
@@ -157,6 +168,33 @@ def _row(name: str, raw: dict) -> dict:
     }
 
 
+def _merged(runs: list[dict]) -> dict:
+    """Several wrk runs of one kind as one: requests, time and errors summed, the median
+    weighted by requests, and the worst of the slices' p95, p99 and maximum (percentiles
+    of the whole cannot be had from the slices', so the figure errs high)."""
+    total = sum(run["requests"] for run in runs)
+    merged = {
+        key: sum(run[key] for run in runs)
+        for key in (
+            "requests",
+            "duration_us",
+            "connect_errors",
+            "read_errors",
+            "write_errors",
+            "timeouts",
+            "non_2xx_3xx",
+        )
+    }
+    merged["p50_us"] = sum(run["p50_us"] * run["requests"] for run in runs) / max(total, 1)
+    for key in ("p95_us", "p99_us", "max_us"):
+        merged[key] = max(run[key] for run in runs)
+    merged["by_kind_status"] = {}
+    for run in runs:
+        for key, count in run["by_kind_status"].items():
+            merged["by_kind_status"][key] = merged["by_kind_status"].get(key, 0) + count
+    return merged
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found is None:
@@ -204,17 +242,21 @@ def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Pat
     results = []
     try:
         _wait_until_up(f"http://127.0.0.1:{PORT}/bench/floor/", server)
-        plan = [
-            ("floor: bare view, same middleware", "/bench/floor/", {"floor": 1}, RUN_SECONDS),
-            ("load: poll, nothing new", "/", {"poll": 1}, RUN_SECONDS),
-            ("load: timeline page", "/", {"timeline": 1}, RUN_SECONDS),
-            ("load: check-in POST", "/", {"checkin": 1}, RUN_SECONDS),
-            ("load: article page", "/", {"article": 1}, RUN_SECONDS),
-            ("load: mixed traffic", "/", MIX, MIXED_SECONDS),
-            # The floor again: on a shared machine the speed drifts during a run, so the
-            # ratios are taken against the mean of the floor before and after.
-            ("floor again, after the rest", "/bench/floor/", {"floor": 1}, RUN_SECONDS),
+        # The floor runs before and after every endpoint, and each endpoint's share is of
+        # the mean of the two floors beside it: on a shared machine the speed drifts during
+        # a run (by up to a third between the first floor and the last, see README), and a
+        # ratio taken against floors minutes away measured the drift as much as the app.
+        endpoints = [
+            ("load: poll, nothing new", {"poll": 1}),
+            ("load: timeline page", {"timeline": 1}),
+            ("load: check-in POST", {"checkin": 1}),
+            ("load: article page", {"article": 1}),
         ]
+        floor = ("/bench/floor/", {"floor": 1}, FLOOR_SECONDS)
+        plan = [(f"floor 1: {FLOOR_NAME}", *floor)]
+        for number, (name, mix) in enumerate(endpoints, start=2):
+            plan.append((name, "/", mix, RUN_SECONDS))
+            plan.append((f"floor {number}: {FLOOR_NAME}", *floor))
         for name, path, mix, seconds in plan:
             _refresh_cursors(rows)
             _write_users(rows, users_file)
@@ -222,12 +264,34 @@ def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Pat
             _refresh_cursors(rows)
             _write_users(rows, users_file)
             results.append(_row(name, _wrk(path, mix, seconds, wrk_env)))
+        # The mix, the share that matters most, in slices alternating with the floor's:
+        # the machine's speed swung by a third within half a minute, more than the mix's
+        # share moves, so each slice of the mix is compared with floors seconds away.
+        _refresh_cursors(rows)
+        _write_users(rows, users_file)
+        _wrk("/", MIX, WARMUP_SECONDS, wrk_env)
+        mixed, floors = [], []
+        for _ in range(MIX_SLICES):
+            _refresh_cursors(rows)
+            _write_users(rows, users_file)
+            mixed.append(_wrk("/", MIX, MIX_SLICE_SECONDS, wrk_env))
+            time.sleep(SETTLE_SECONDS)
+            floors.append(_wrk("/bench/floor/", {"floor": 1}, FLOOR_SLICE_SECONDS, wrk_env))
+        mix_row = _row("load: mixed traffic", _merged(mixed))
+        floor_row = _row(f"floor {len(endpoints) + 2}: alternating with the mix", _merged(floors))
+        mix_row["floor_rps"] = floor_row["rps"]
+        results += [mix_row, floor_row]
     finally:
         _stop(server)
-    floors = [row["rps"] for row in results if row["name"].startswith("floor")]
-    floor_rps = sum(floors) / len(floors)
-    for row in results:
-        row["ratio_to_floor"] = round(row["rps"] / floor_rps, 3)
+    floor_rps = [row["rps"] for row in results if row["name"].startswith("floor")]
+    for index, row in enumerate(results):
+        if row["name"].startswith("floor"):
+            # A floor's own share is of the mean floor: how far the machine drifted.
+            row["ratio_to_floor"] = round(row["rps"] * len(floor_rps) / sum(floor_rps), 3)
+            continue
+        if "floor_rps" not in row:
+            row["floor_rps"] = round((results[index - 1]["rps"] + results[index + 1]["rps"]) / 2, 1)
+        row["ratio_to_floor"] = round(row["rps"] / row["floor_rps"], 3)
     return {
         "rows": results,
         "server": {
@@ -238,7 +302,11 @@ def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Pat
             "users": len(rows),
             "mix": MIX,
             "seconds_per_endpoint": RUN_SECONDS,
-            "seconds_mixed": MIXED_SECONDS,
+            "seconds_per_floor": FLOOR_SECONDS,
+            "mixed_slices": MIX_SLICES,
+            "seconds_per_mixed_slice": MIX_SLICE_SECONDS,
+            "seconds_per_floor_slice": FLOOR_SLICE_SECONDS,
+            "seconds_settling_after_mixed_slice": SETTLE_SECONDS,
         },
     }
 

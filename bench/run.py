@@ -11,9 +11,9 @@
    off, plain http), median and p95 of ROUNDS after WARMUP, and the queries of one request,
    as a partner of a couple with 10,000 check-ins (and their therapist for the summary).
 3. Load (bench/load.py): gunicorn with the production settings, driven by wrk from a second
-   process: the floor (a bare view through the same middleware), each endpoint alone, then
-   the mixed traffic, then the floor again, as requests per second and as a share of the
-   mean of the two floors.
+   process: each endpoint alone between two runs of the floor (a bare view through the
+   same middleware), then the mixed traffic in slices alternating with slices of the
+   floor, as requests per second and as a share of the floor measured beside it.
 4. Reminders: 10,000 due reminders sent by one sweep process, then by two at once.
 
 Prints a table and writes bench/results.json. Every loop is bounded; a run takes about six

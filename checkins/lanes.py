@@ -4,14 +4,13 @@ A check-in colours its author's lane from its time until the author's next check
 ages out (it stops being "current"), or until now, whichever comes first.
 """
 
+import html
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
-
-from django.utils.html import escape
 
 from checkins.models import State
 
@@ -69,16 +68,24 @@ class Lane:
     def paths(self) -> list[tuple[str, str, str]]:
         """(state, SVG path data, pattern) with one path per state: the whole lane in three
         shapes, so a week of check-ins costs three elements rather than hundreds. The
-        pattern (hatching, dots; none for regulated) tells the states apart without colour."""
+        pattern (hatching, dots; none for regulated) tells the states apart without colour.
+        The bars are `_bars`, written out here: this runs for both pictures on every
+        timeline, check-in and poll with news."""
         shapes: dict[str, list[str]] = {}
+        bottom = self.top + LANE_HEIGHT
         # A bar's top and height depend only on its intensity: written once per lane.
-        levels: dict[float, tuple[str, str]] = {}
-        for x, y, width, height, state in _bars(self.segments, self.top):
-            level = levels.get(y)
+        levels: dict[int, tuple[str, str]] = {}
+        for x, width, state, intensity, _ in self.segments:
+            level = levels.get(intensity)
             if level is None:
-                level = levels[y] = (f"{y:g}", f"{height:g}")
-            w = f"{width:g}"
-            shapes.setdefault(state, []).append(f"M{x:g} {level[0]}h{w}v{level[1]}h-{w}z")
+                height = LANE_HEIGHT * intensity / 5
+                level = f"{round(bottom - height, 2):g}", f"{round(height, 2):g}"
+                levels[intensity] = level
+            w = f"{max(round(width * WIDTH, 2), 2.0):g}"
+            shape = shapes.get(state)
+            if shape is None:
+                shape = shapes[state] = []
+            shape.append(f"M{round(x * WIDTH, 2):g} {level[0]}h{w}v{level[1]}h-{w}z")
         return [
             (state, "".join(shapes[state]), STATE_PATTERNS[state])
             for state in LANE_STATES
@@ -89,7 +96,7 @@ class Lane:
         """The lane's SVG elements: its name, its track and its paths, the patterns drawn
         from the picture `key`'s own definitions."""
         parts = [
-            f'<text class="lanes__name" x="4" y="{self.name_y}">{escape(self.label)}</text>',
+            f'<text class="lanes__name" x="4" y="{self.name_y}">{html.escape(self.label)}</text>',
             f'<rect class="lanes__track" x="0" y="{self.top}" width="{WIDTH}" '
             f'height="{self.height}"/>',
         ]
@@ -175,10 +182,14 @@ def lane_stamps(checkins: list) -> list[float]:
 
 
 def lane_text(segments: list[Segment], tz: tzinfo) -> str:
-    """The segments as words, each from its time in `tz`."""
-    return "; ".join(
-        f"{seg.state} {seg.intensity}/5 from {seg.at.astimezone(tz):%H:%M}" for seg in segments
-    )
+    """The segments as words, each from its time in `tz` (as "%H:%M", written from the
+    hour and minute: strftime was most of this, and today's picture reads out on every
+    timeline, check-in and poll with news)."""
+    words = []
+    for seg in segments:
+        at = seg.at.astimezone(tz)
+        words.append(f"{seg.state} {seg.intensity}/5 from {at.hour:02d}:{at.minute:02d}")
+    return "; ".join(words)
 
 
 def build_lane(

@@ -20,7 +20,6 @@ import html
 
 from django.core.cache import caches
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import format_html
 from django.utils.safestring import SafeData, SafeString
 
+from attune.csrf import masked_token
 from checkins.models import CheckIn, Need, NoteVisibility
 
 KEEP_SECONDS = 86400
@@ -173,8 +173,8 @@ def render_entries(
     cache = caches["template_fragments"]
     # The forms carry the CSRF secret, so it is part of the key; asking for a token makes
     # sure a first visit has one before anything is kept under it. The entries written
-    # now share one masked token, as they would in one template.
-    token = get_token(request)
+    # now share the response's one masked token with the template's forms.
+    token = masked_token(request)
     secret = request.META["CSRF_COOKIE"]
     keys = [_key(entry, oob, answer_error, secret) for entry in entries]
     found = cache.get_many(keys)

@@ -6,7 +6,8 @@ but its author: the database returns an empty string in its place.
 """
 
 import functools
-from collections.abc import Callable, Iterable
+import html
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import NamedTuple
@@ -24,12 +25,11 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from attune.models import Membership, User
 from attune.selectors import live_access_couple_ids, memberships_of
-from attune.sql import columns, converted, fetch, split, table
+from attune.sql import builder, columns, converted, fetch, split, table
 from checkins.lanes import HEIGHT, LANE_TOPS, WIDTH, Lane, build_lane, lane_stamps, shading
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -142,11 +142,6 @@ def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
 _ENTRY_FIELDS = [f for f in CheckIn._meta.concrete_fields if f.attname != "note"]
 
 
-@functools.cache
-def _entry_values() -> Callable[[tuple], list]:
-    return converted(_ENTRY_FIELDS)
-
-
 def _entries(
     viewer: User, *, where: str, params: list, more: tuple[tuple[str, str, list], ...] = ()
 ) -> list[CheckIn]:
@@ -172,12 +167,11 @@ def _entries(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*select_params, *visible_params, *params])
         rows = cursor.fetchall()
-    convert = _entry_values()
-    attnames = [f.attname for f in _ENTRY_FIELDS]
-    width = len(attnames)
+    build = builder(CheckIn, _ENTRY_FIELDS).build
+    width = len(_ENTRY_FIELDS)
     entries = []
     for row in rows:
-        entry = CheckIn.from_db(connection.alias, attnames, convert(row[:width]))
+        entry = build(row[:width])
         entry.shown_note = row[width]
         for (name, _, _), value in zip(more, row[width + 1 :], strict=True):
             setattr(entry, name, value)
@@ -306,6 +300,19 @@ def poll_viewer(*, user_id: int, since: LiveCursor) -> User | None:
     return user
 
 
+# _PLANNED_ONCE: PostgreSQL plans a prepared statement once (a generic plan) only when that
+# plan looks no dearer than the plans it makes for each set of values, and it estimates a
+# value it can see differently from one it cannot: "id > 490312" as a row or two against
+# "id > $5" as a third of the couple's history; a light couple's id against the average
+# couple's share of the flags. So the news and the recent flags were planned again on every
+# check-in, every poll with news and every timeline (0 generic plans in
+# `pg_prepared_statements`), which cost PostgreSQL about 130 and 45 microseconds of its CPU
+# each time (see README's Benchmarks). A value read through a one-row subquery, "(SELECT
+# %s)", is one the planner cannot see in either plan; the index still serves it, and the
+# statement is planned once per connection. tests/checkins/test_postgresql_plans.py keeps
+# this so.
+
+
 def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     """Check-ins that are new since `since`, or that have a new answer, newest first."""
     couple_id = _news_couple_id(viewer)
@@ -315,16 +322,24 @@ def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     # one array, looked up by index: as "IN (...)" the one plan made for any cursor hashed
     # all of a couple's check-ins (64 ms at 10,000), so PostgreSQL planned the statement
     # again on every poll with news and every check-in (0.3 ms each).
+    # The cursors as one-row subqueries: see _PLANNED_ONCE above.
     ids = (
         f"SELECT n.id FROM {table(CheckIn)} n "  # noqa: S608
-        "WHERE n.couple_id = %s AND n.id > %s "
+        "WHERE n.couple_id = %s AND n.id > (SELECT %s) "
         f"UNION SELECT a.checkin_id FROM {table(Answer)} a "
-        "WHERE a.couple_id = %s AND a.id > %s"
+        "WHERE a.couple_id = %s AND a.id > (SELECT %s)"
     )
     among = f"= ANY(ARRAY({ids}))" if connection.vendor == "postgresql" else f"IN ({ids})"
     where = f"AND c.id {among} ORDER BY c.occurred_at DESC, c.id DESC"
     params = [couple_id, since.checkin, couple_id, since.answer]
-    return _entries(viewer, where=where, params=params)
+    # Whether each has answers at all: news is mostly a check-in just made, with none yet,
+    # and then the answers need no query of their own (see _attach_people).
+    has_answers = (
+        "has_answers",
+        f"EXISTS (SELECT 1 FROM {table(Answer)} x WHERE x.checkin_id = c.id)",  # noqa: S608
+        [],
+    )
+    return _entries(viewer, where=where, params=params, more=(has_answers,))
 
 
 class Point(NamedTuple):
@@ -341,7 +356,7 @@ _POINT_FIELDS = [CheckIn._meta.get_field(name) for name in Point._fields]
 
 
 @functools.cache
-def _point_values() -> Callable[[tuple], list]:
+def _point_values() -> Callable[[tuple], Sequence]:
     return converted(_POINT_FIELDS)
 
 
@@ -388,17 +403,18 @@ class Picture:
         return "".join(words)
 
     @property
-    def svg(self) -> SafeString:
+    def svg(self) -> str:
         """The picture as one SVG element. Written here rather than in the template: a
         picture is a few dozen small elements, and as template nodes they cost a timeline
-        page about a tenth of its time (see bench/)."""
+        page about a tenth of its time (see bench/). Every value is a number, a fixed word
+        or escaped here."""
         key = self.key
         parts = [
             f'<svg class="lanes" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'aria-labelledby="picture-{key}-svgtitle picture-{key}-desc">',
-            f'<title id="picture-{key}-svgtitle">{escape(self.title)}: '
+            f'<title id="picture-{key}-svgtitle">{html.escape(self.title)}: '
             "you and your partner</title>",
-            f'<desc id="picture-{key}-desc">{escape(self.description)}</desc>',
+            f'<desc id="picture-{key}-desc">{html.escape(self.description)}</desc>',
             f'<defs><pattern id="hatch-{key}" width="8" height="8" patternUnits="userSpaceOnUse" '
             'patternTransform="rotate(45)"><line class="lanes__hatch" x1="0" y1="0" x2="0" '
             f'y2="8"/></pattern><pattern id="dots-{key}" width="8" height="8" '
@@ -411,13 +427,48 @@ class Picture:
         )
         parts.extend(lane.svg(key) for lane in self.lanes)
         for x, label in self.ticks:
-            parts.append(f'<line class="lanes__tick" x1="{x}" y1="36" x2="{x}" y2="270"/>')
             parts.append(
-                f'<text class="lanes__label" x="{x}" y="296" dx="4">{escape(label)}</text>'
+                f'<line class="lanes__tick" x1="{x}" y1="36" x2="{x}" y2="270"/>\n'
+                f'<text class="lanes__label" x="{x}" y="296" dx="4">{html.escape(label)}</text>'
             )
         parts.append("</svg>")
-        # Every value is a number, a fixed word or escaped above.
-        return mark_safe("\n".join(parts))  # noqa: S308
+        return "\n".join(parts)
+
+    @property
+    def figure(self) -> SafeString:
+        """The picture with its caption and legend, and today's also as text (the lanes
+        read out), as the page shows it. Written here like the SVG, for the same reason;
+        every value is escaped or built from escaped parts."""
+        key = self.key
+        shade = ""
+        if self.shades:
+            shade = '\n      <li><span class="legend-shade">Out of sync</span></li>'
+        text = ""
+        if key == "today":
+            lines = "".join(
+                f"\n        <p><strong>{html.escape(lane.label)}</strong>: "
+                f"{html.escape(lane.text or 'no check-ins')}.</p>"
+                for lane in self.lanes
+            )
+            text = (
+                '\n    <details class="lanes__text">\n      <summary>Show as text</summary>'
+                f"{lines}\n    </details>"
+            )
+        return SafeString(
+            f'\n  <figure class="picture card" aria-labelledby="picture-{key}-title">\n'
+            f'    <figcaption id="picture-{key}-title">{html.escape(self.title)}</figcaption>\n'
+            f"    {self.svg}\n"
+            '    <ul class="lanes__legend" aria-hidden="true">\n'
+            '      <li><span class="state state--regulated">Regulated</span></li>\n'
+            '      <li><span class="state state--activated">Activated</span></li>\n'
+            f'      <li><span class="state state--shutdown">Shut down</span></li>{shade}\n'
+            f"    </ul>{text}\n  </figure>"
+        )
+
+
+# The week's axis labels, as strftime's "%a" writes them (Attune is in English), without
+# a strftime for each of seven days on every picture.
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def two_lane_pictures(
@@ -473,7 +524,8 @@ def two_lane_pictures(
         return shading(windows, start=start, end=end, now=now)
 
     hour_ticks = [(round(h / 24 * WIDTH), f"{h:02d}:00") for h in (0, 6, 12, 18)]
-    day_ticks = [(round(d / 7 * WIDTH), f"{week_start + timedelta(days=d):%a}") for d in range(7)]
+    first_day = week_start.weekday()
+    day_ticks = [(round(d / 7 * WIDTH), _DAY_NAMES[(first_day + d) % 7]) for d in range(7)]
     return [
         Picture(
             key="today",
@@ -512,13 +564,16 @@ def _attach_people(entries: list[CheckIn], people: dict[int, User]) -> None:
 
     Authors come from `people` (the viewer and whoever the caller has at hand: the
     partner, a therapist's two partners); anyone else, such as a former partner, costs one
-    query for their names. Answers load alone, one plain query for the page: joining their
-    authors made PostgreSQL hash the whole user table for a handful of rows, and Django's
-    prefetch built a queryset per entry (together more than a third of a timeline page's
-    data time, see bench/)."""
+    query for their names. Answers load alone, one plain query for the page (none when the
+    entries were read with `has_answers` and none has any): joining their authors made
+    PostgreSQL hash the whole user table for a handful of rows, and Django's prefetch
+    built a queryset per entry (together more than a third of a timeline page's data
+    time, see bench/)."""
     by_entry: dict[int, list[Answer]] = {entry.pk: [] for entry in entries}
-    if by_entry:
-        for answer in fetch(Answer, _answers_sql(len(by_entry)), list(by_entry)):
+    # Entries read with `has_answers` (the news) skip the query when none has any.
+    answered = [entry.pk for entry in entries if getattr(entry, "has_answers", True)]
+    if answered:
+        for answer in fetch(Answer, _answers_sql(len(answered)), answered):
             by_entry[answer.checkin_id].append(answer)
     wanted = {e.author_id for e in entries} | {
         a.author_id for answers in by_entry.values() for a in answers
@@ -581,9 +636,11 @@ def mark_for_viewer(
 
 @functools.cache
 def _flags_recent_sql() -> str:
+    # The values as one-row subqueries: see _PLANNED_ONCE above timeline_news.
     return (
         f"SELECT {columns(Flag, 'f')} FROM {table(Flag)} f "  # noqa: S608
-        "WHERE f.couple_id = %s AND (f.resolved_at IS NULL OR f.resolved_at >= %s) "
+        "WHERE f.couple_id = (SELECT %s) "
+        "AND (f.resolved_at IS NULL OR f.resolved_at >= (SELECT %s)) "
         "ORDER BY f.opened_at DESC"
     )
 

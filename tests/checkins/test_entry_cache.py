@@ -114,3 +114,19 @@ def test_an_answer_error_shows_once_and_is_not_kept_for_the_page(client, partner
     assertContains(refused, "Choose one of the answers.")
     assertContains(refused, "Answer with one tap")
     assertNotContains(client.get(TIMELINE), "Choose one of the answers.")
+
+
+def test_the_fragment_cache_keeps_any_key_without_memcacheds_check():
+    """attune.cache.FragmentCache skips the per-character key check Django's backends make
+    for memcached (a third of a page's entry lookups); a key memcached would refuse is kept
+    and read like any other."""
+    import warnings
+
+    from django.core.cache import caches
+
+    cache = caches["template_fragments"]
+    key = "entry:" + "a" * 300  # memcached refuses keys over 250 characters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.set(key, "<li>kept</li>", 60)
+        assert cache.get_many([key, "entry:missing"]) == {key: "<li>kept</li>"}

@@ -7,7 +7,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertRedirects
 
 from attune.models import Notification, User
-from checkins.models import Flag
+from checkins.models import CheckIn, Flag
 from checkins.services import checkin_record
 from tests.data import race
 from tests.factories import CheckInFactory, UserFactory
@@ -54,11 +54,41 @@ def test_htmx_posts_into_a_mismatch_are_sent_to_the_pause_page(client, partner_a
 
 def test_one_open_flag_per_pattern(client, partner_a, partner_b):
     post(client, partner_b, "shutdown", "none")
-    post(client, partner_a, "shutdown", "none")
-    post(client, partner_a, "shutdown", "space")
-    post(client, partner_b, "shutdown", "connect")
-    assert Flag.objects.filter(pattern="mutual_withdrawal").count() == 1
+    first = post(client, partner_a, "shutdown", "none")
+    # Posting into the open flag again, from either side, leads to that same pause.
+    again = [
+        post(client, partner_a, "shutdown", "space"),
+        post(client, partner_b, "shutdown", "connect"),
+    ]
+    flag = Flag.objects.get(pattern="mutual_withdrawal")
+    assert flag.checkin == CheckIn.objects.filter(author=partner_a).earliest("occurred_at")
+    for response in (first, *again):
+        assertRedirects(response, reverse("checkins:flag", args=[flag.pk]))
     assert Notification.objects.filter(kind="flag").count() == 1
+
+
+def test_posting_into_an_open_flag_keeps_the_connections_prepared_statements(
+    client, partner_a, partner_b
+):
+    """psycopg drops every prepared statement of a connection on a ROLLBACK, a savepoint's
+    too; finding the open flag must not take one (see checkins.services._detect)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (CI runs it)")
+    post(client, partner_b, "shutdown", "none")
+    post(client, partner_a, "shutdown", "none")
+    for _ in range(3):
+        assert client.get(reverse("checkins:timeline")).status_code == 200
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    assert before > 0
+    post(client, partner_a, "shutdown", "space")  # into the open flag
+    assert Flag.objects.count() == 1
+    assert prepared() >= before
 
 
 def test_both_regulated_resolves_and_keeps_the_time(client, partner_a, partner_b):
@@ -133,6 +163,8 @@ def test_both_posting_in_the_same_instant_make_one_flag():
     outcomes = race(lambda: check_in_five_times(alex), lambda: check_in_five_times(sam))
     assert outcomes == ["ok", "ok"]
     assert Flag.objects.filter(pattern="mutual_escalation", resolved_at__isnull=True).count() == 1
+    # Whoever opened it told the other, once; the posts into it after told no one.
+    assert Notification.objects.filter(kind="flag").count() == 1
 
 
 def test_a_checkin_post_with_detection_stays_within_11_queries(

@@ -1,5 +1,6 @@
 """The pure helpers, over their whole input space where it is small."""
 
+import re
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -61,6 +62,35 @@ def test_intensity_sets_the_bar_height(intensity):
     assert rect.height == LANE_HEIGHT * intensity / 5
     assert rect.y + rect.height == 40 + LANE_HEIGHT
     assert lane.counts == {"regulated": 1, "activated": 0, "shutdown": 0}
+
+
+def test_the_drawn_paths_are_the_bars():
+    """Lane.paths writes the bars out itself (it runs for every picture); what it draws must
+    be `rects`, the geometry the tests above pin: each bar at its place and height, a
+    moment at least 2 units wide, one path per state in the lanes' order."""
+    states = ["activated", "regulated", "shutdown", "regulated", "activated", "shutdown"]
+    checkins = [
+        ci(hours, state, intensity)
+        for hours, state, intensity in zip(
+            [0.5, 1.25, 2.0001, 2.0002, 7.77, 13.1], states, [5, 1, 3, 2, 4, 1], strict=True
+        )
+    ]
+    lane = build_lane(
+        "You", 172, checkins, start=T0, end=T0 + 24 * H, now=T0 + 14 * H, max_age=3 * H
+    )
+    drawn = {
+        state: re.findall(r"M([\d.]+) ([\d.]+)h([\d.]+)v([\d.]+)h-\3z", d)
+        for state, d, _ in lane.paths
+    }
+    assert list(drawn) == ["regulated", "activated", "shutdown"]
+    for state, bars in drawn.items():
+        expected = [
+            (f"{r.x:g}", f"{r.y:g}", f"{r.width:g}", f"{r.height:g}")
+            for r in lane.rects
+            if r.state == state
+        ]
+        assert bars == expected
+    assert any(r.width == 2.0 for r in lane.rects)  # the one-second check-in still shows
 
 
 def test_cursor_round_trips_to_the_microsecond():

@@ -1,4 +1,5 @@
 import re
+import zoneinfo
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -203,6 +204,44 @@ def test_a_poll_brings_the_partners_new_checkin_and_answers(client, partner_a, p
     assert f'name="checkin" value="{new.pk}"' in html
 
 
+ANSWERS_QUERY = 'FROM "checkins_answer" a WHERE a.checkin_id IN'
+
+
+def test_news_without_answers_reads_no_answers(client, partner_a, partner_b):
+    """The usual news, a check-in just made: the news query says it has no answers, so
+    neither the partner's poll nor the author's own POST spends a query on them."""
+    client.force_login(partner_a)
+    live = client.get(TIMELINE).context["live"]
+    cursor = {"checkin": live.checkin, "answer": live.answer, "top": ""}
+    client.force_login(partner_b)
+    with CaptureQueriesContext(connection) as posted:
+        response = client.post(
+            reverse("checkins:create"),
+            {"state": "regulated", "intensity": 2, **cursor},
+            headers={"HX-Request": "true"},
+        )
+    new = CheckIn.objects.get(author=partner_b)
+    assert f'id="checkin-{new.pk}"' in response.content.decode()
+    client.force_login(partner_a)
+    with CaptureQueriesContext(connection) as polled:
+        response = client.get(POLL, cursor, headers={"HX-Request": "true"})
+    assert f'id="checkin-{new.pk}"' in response.content.decode()
+    # Session, viewer, memberships, news, flags and the pictures' check-ins.
+    assert len(polled) == 6
+    for captured in (posted, polled):
+        assert not [q for q in captured.captured_queries if ANSWERS_QUERY in q["sql"]]
+    # Once it is answered, the partner's next news reads its answers.
+    client.post(reverse("checkins:answer", args=[new.pk]), {"kind": "see_you"})
+    client.force_login(partner_b)
+    with CaptureQueriesContext(connection) as answered:
+        response = client.get(
+            POLL, {"checkin": new.pk, "answer": 0, "top": ""}, headers={"HX-Request": "true"}
+        )
+    assert "You: “I see you”" not in response.content.decode()
+    assert "Alex: “I see you”" in response.content.decode()
+    assert len([q for q in answered.captured_queries if ANSWERS_QUERY in q["sql"]]) == 1
+
+
 def test_a_poll_does_not_leak_other_couples_news(client, partner_a, partner_b, outsider):
     client.force_login(partner_a)
     live = client.get(TIMELINE).context["live"]
@@ -262,6 +301,35 @@ def test_the_picture_escapes_a_partners_name(client, partner_a, partner_b):
     for svg in svgs:
         assert "<script>" not in svg
         assert "Al &lt;script&gt;x()&lt;/script&gt; &amp; &quot;Co&quot;" in svg
+    # The picture read out as text names the partner too, escaped the same way.
+    (text,) = re.findall(r'<details class="lanes__text">.*?</details>', html, re.S)
+    assert "<script>" not in text
+    assert "<strong>Al &lt;script&gt;x()&lt;/script&gt; &amp; &quot;Co&quot;</strong>" in text
+
+
+def test_the_picture_read_out_as_text_and_its_legend(client, partner_a, partner_b):
+    now = timezone.now().replace(second=0, microsecond=0)
+    CheckInFactory(author=partner_a, state="activated", intensity=4, occurred_at=now)
+    client.force_login(partner_b)
+    html = client.get(TIMELINE).content.decode()
+    figures = re.findall(r'<figure class="picture card".*?</figure>', html, re.S)
+    assert [re.search(r'aria-labelledby="picture-(\w+)-title"', f)[1] for f in figures] == [
+        "today",
+        "week",
+    ]
+    today, week = figures
+    assert '<figcaption id="picture-today-title">Today</figcaption>' in today
+    assert '<figcaption id="picture-week-title">The last 7 days</figcaption>' in week
+    # Only today's picture can be read out: the partner's lane from its time, and none for
+    # the viewer, who has not checked in.
+    local = now.astimezone(zoneinfo.ZoneInfo(partner_b.time_zone))
+    assert f"<strong>Alex</strong>: activated 4/5 from {local:%H:%M}.</p>" in today
+    assert "<strong>You</strong>: no check-ins.</p>" in today
+    assert "lanes__text" not in week
+    for figure in figures:
+        assert '<span class="state state--shutdown">Shut down</span>' in figure
+        # Nothing out of sync yet, so no shading and nothing in the legend for it.
+        assert "legend-shade" not in figure
 
 
 def test_pages_refuse_the_wrong_method_and_need_a_login(client, db):
