@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import secrets
 import subprocess
@@ -5,9 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.exceptions import ImproperlyConfigured
 
 from attune.env import env_bool, env_choice, env_int, env_list
+from attune.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -176,3 +179,15 @@ def test_postgresql_can_plan_the_timeline_page_once_for_every_couple(client, par
         finally:
             cursor.execute("RESET plan_cache_mode")
     assert "revisit_one_open_per_couple" in plan
+
+
+@pytest.mark.parametrize("name", ["quiet_hours_start", "quiet_hours_end"])
+def test_a_quiet_hours_default_is_no_warning_when_the_clock_reads_it(name):
+    """Django's fields.W161 takes a fixed default time for a forgotten `now` and warns while
+    the clock is within 10 s of it; `check --deploy` then failed at 08:00 UTC."""
+    field = User._meta.get_field(name)
+    default = field.get_default()
+    moment = dt.datetime.combine(dt.date(2026, 11, 24), default, tzinfo=dt.UTC)
+    with time_machine.travel(moment + dt.timedelta(seconds=3), tick=False):
+        assert [e.id for e in field.check()] == []
+    assert default in (dt.time(22, 0), dt.time(8, 0))
