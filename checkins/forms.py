@@ -1,6 +1,8 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
+from typing import Literal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from checkins.models import (
@@ -15,6 +17,43 @@ from checkins.models import (
 
 # A check-in may be set back to catch up on a moment that passed, but not further than this.
 BACKDATE_LIMIT = timedelta(hours=24)
+
+
+class WallClockField(forms.DateTimeField):
+    """A date and time as the user's own clock shows it (a datetime-local input), read in the
+    current time zone.
+
+    Django refuses a time that a change of clocks makes ambiguous or skips. Here a time in
+    the hour that happens twice when the clocks turn back means its next occurrence for a
+    time `ahead` (a revisit) and its last one for a time `back` (a check-in set back): when
+    the clock next shows it, or last showed it. The form's own checks still apply. A time
+    the clocks skip gets a message that says so.
+    """
+
+    def __init__(self, *, looking: Literal["ahead", "back"], **kwargs):
+        self.looking = looking
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+            typed = error.params["datetime"]
+        tz = timezone.get_current_timezone()
+        first, second = typed.replace(tzinfo=tz, fold=0), typed.replace(tzinfo=tz, fold=1)
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != typed:
+            raise ValidationError(
+                "The clocks go forward that night, so %(date)s, %(time)s never happens; "
+                "choose another time.",
+                code="skipped_time",
+                params={"date": f"{typed:%d %B}".lstrip("0"), "time": f"{typed:%H:%M}"},
+            )
+        now = timezone.now()
+        if self.looking == "ahead":
+            return first if first >= now else second
+        return second if second <= now else first
 
 
 class StateRadioSelect(forms.RadioSelect):
@@ -108,7 +147,8 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = WallClockField(
+        looking="back",
         label="When",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -139,7 +179,8 @@ class AnswerForm(forms.Form):
 
 
 class RevisitForm(forms.Form):
-    scheduled_for = forms.DateTimeField(
+    scheduled_for = WallClockField(
+        looking="ahead",
         label="Come back together at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=(

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -78,8 +78,11 @@ def berlin_in(hours: int) -> str:
     ],
 )
 def test_bad_input_is_explained_by_the_field_and_stores_nothing(
-    client, partner_a, couple, change, field, message
+    client, partner_a, couple, change, field, message, time_machine
 ):
+    # An ordinary day: 25 hours back, across the night the clocks turn back, can be typed
+    # as a time that also happened 24 hours back.
+    time_machine.move_to(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     assert partner_a.time_zone == "Europe/Berlin"
     if isinstance(change.get("occurred_at"), int):
         change = {"occurred_at": berlin_in(change["occurred_at"])}

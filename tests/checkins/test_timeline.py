@@ -181,7 +181,11 @@ def test_a_poll_with_nothing_new_is_an_empty_204_in_two_queries(
     assert response.content == b""
 
 
-def test_a_poll_brings_the_partners_new_checkin_and_answers(client, partner_a, partner_b):
+def test_a_poll_brings_the_partners_new_checkin_and_answers(
+    client, partner_a, partner_b, time_machine
+):
+    # Midday: the partner's check-in joins the page's top day, with no midnight in between.
+    time_machine.move_to(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     mine = CheckInFactory(author=partner_a, state="activated")
     client.force_login(partner_a)
     page = client.get(TIMELINE)
@@ -271,7 +275,11 @@ def test_a_poll_after_a_password_change_elsewhere_is_refused(client, partner_a, 
     assert "HX-Redirect" in response.headers
 
 
-def test_the_picture_shows_both_lanes_and_a_text_alternative(client, partner_a, partner_b):
+def test_the_picture_shows_both_lanes_and_a_text_alternative(
+    client, partner_a, partner_b, time_machine
+):
+    # Midday: today's picture still holds the check-ins when the page is drawn.
+    time_machine.move_to(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     CheckInFactory(
         author=partner_a, state="activated", intensity=5, note=SECRET, note_visibility="only_me"
     )
