@@ -232,17 +232,29 @@ def shading(
     end: datetime,
     now: datetime,
 ) -> list[tuple[float, float]]:
-    """Mismatch windows (opened, resolved or still open) as (x, width) in viewBox units."""
-    span = (end - start).total_seconds()
+    """Mismatch windows (opened, resolved or still open) as (x, width) in viewBox units.
+    In elapsed seconds, as the lanes are: a day the clocks change is 23 or 25 hours long."""
+    first, last = start.timestamp(), end.timestamp()
+    span = last - first
     shades = []
     for opened, resolved in windows:
-        left = max(opened, start)
-        right = min(resolved or now, end)
+        left = max(opened.timestamp(), first)
+        right = min((resolved or now).timestamp(), last)
         if right > left:
-            x = (left - start).total_seconds() / span * WIDTH
-            width = max((right - left).total_seconds() / span * WIDTH, 2.0)
+            x = (left - first) / span * WIDTH
+            width = max((right - left) / span * WIDTH, 2.0)
             shades.append((round(x, 2), round(width, 2)))
     return shades
+
+
+def ticks(
+    marks: list[tuple[datetime, str]], *, start: datetime, end: datetime
+) -> list[tuple[int, str]]:
+    """Axis labels at their moments, as (x in viewBox units, label): on a day the clocks
+    change, 12:00 is not halfway through it."""
+    first = start.timestamp()
+    span = end.timestamp() - first
+    return [(round((at.timestamp() - first) / span * WIDTH), label) for at, label in marks]
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from attune.selectors import live_access_couple_ids, memberships_of
 from attune.sql import builder, columns, converted, fetch, split, table
 from checkins.lanes import (
     LANE_TOPS,
-    WIDTH,
     Lane,
     Picture,
     build_lane,
     lane_stamps,
     shading,
+    ticks,
 )
 from checkins.models import Answer, CheckIn, Flag, NoteVisibility, Revisit
 
@@ -442,9 +442,11 @@ def two_lane_pictures(
     def shades(start: datetime, end: datetime) -> list[tuple[float, float]]:
         return shading(windows, start=start, end=end, now=now)
 
-    hour_ticks = [(round(h / 24 * WIDTH), f"{h:02d}:00") for h in (0, 6, 12, 18)]
+    hours = [(datetime.combine(today, time(h), tzinfo=tz), f"{h:02d}:00") for h in (0, 6, 12, 18)]
     first_day = week_start.weekday()
-    day_ticks = [(round(d / 7 * WIDTH), _DAY_NAMES[(first_day + d) % 7]) for d in range(7)]
+    days = [(week_start + timedelta(days=d), _DAY_NAMES[(first_day + d) % 7]) for d in range(7)]
+    hour_ticks = ticks(hours, start=day_start, end=day_end)
+    day_ticks = ticks(days, start=week_start, end=day_end)
     return [
         Picture(
             key="today",

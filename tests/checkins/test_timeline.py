@@ -553,3 +553,13 @@ def test_the_rule_in_plain_sql_sees_exactly_what_the_orm_rule_sees(
     alex = type(partner_a).objects.get(pk=partner_a.pk)
     seen = CheckIn.objects.filter(_visible_to(alex))
     assert sorted(c.author_id for c in seen) == sorted([partner_a.pk] * 3 + [kim.pk])
+
+
+def test_the_pictures_axes_follow_the_clocks_on_the_day_they_turn_back(partner_a, partner_b):
+    """25 October 2026 in Berlin has 25 hours: 06:00 comes 7 of them in, and the week
+    shown is 169 hours long, its Sunday (that day) starting 144 hours in."""
+    now = datetime(2026, 10, 25, 15, 0, tzinfo=UTC)
+    tz = zoneinfo.ZoneInfo("Europe/Berlin")
+    today, week = two_lane_pictures(viewer=partner_a, partner=partner_b, now=now, tz=tz)
+    assert today.ticks == [(0, "00:00"), (280, "06:00"), (520, "12:00"), (760, "18:00")]
+    assert week.ticks[0] == (0, "Mon") and week.ticks[-1] == (852, "Sun")  # 144 / 169
