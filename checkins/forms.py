@@ -17,6 +17,8 @@ from checkins.models import (
 
 # A check-in may be set back to catch up on a moment that passed, but not further than this.
 BACKDATE_LIMIT = timedelta(hours=24)
+# A phone's clock a little ahead of ours still types "now".
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 class WallClockField(forms.DateTimeField):
@@ -52,8 +54,12 @@ class WallClockField(forms.DateTimeField):
             )
         now = timezone.now()
         if self.looking == "ahead":
-            return first if first >= now else second
-        return second if second <= now else first
+            chosen = first if first >= now else second
+        else:
+            chosen = second if second <= now + CLOCK_SKEW else first
+        # In UTC: arithmetic on a zoned time drops its fold (the reminder 10 minutes before
+        # 02:50 the second time would be 10 minutes before the first).
+        return chosen.astimezone(UTC)
 
 
 class StateRadioSelect(forms.RadioSelect):
@@ -167,7 +173,7 @@ class CheckInForm(forms.Form):
         if when is None:
             return timezone.now()
         now = timezone.now()
-        if when > now + timedelta(minutes=1):
+        if when > now + CLOCK_SKEW:
             raise forms.ValidationError("A check-in can't be in the future.")
         if when < now - BACKDATE_LIMIT:
             raise forms.ValidationError("A check-in can be set back at most 24 hours.")

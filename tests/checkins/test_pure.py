@@ -2,12 +2,12 @@
 
 import re
 import zoneinfo
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from checkins.lanes import LANE_HEIGHT, build_lane, lane_segments
+from checkins.lanes import LANE_HEIGHT, WIDTH, build_lane, lane_segments, shading, ticks
 from checkins.selectors import Cursor
 from checkins.timeline import cursor_decode, cursor_encode, day_label, group_by_day
 
@@ -127,8 +127,6 @@ def test_day_labels():
 
 
 def test_mismatch_windows_are_clipped_to_the_picture():
-    from checkins.lanes import shading
-
     end = T0 + 24 * H
     windows = [(T0 - 2 * H, T0 + 6 * H), (T0 + 18 * H, None), (T0 - 5 * H, T0 - 4 * H)]
     shades = shading(windows, start=T0, end=end, now=T0 + 21 * H)
@@ -145,21 +143,21 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 def test_a_day_the_clocks_change_is_drawn_in_elapsed_time(day, hours):
     """The shading, the hour ticks and the lanes agree on where a moment is, on a day of 25
     or 23 hours as on any other."""
-    from checkins.lanes import WIDTH, shading, ticks
-
-    start = datetime.combine(day, datetime.min.time(), tzinfo=BERLIN)
+    start = datetime.combine(day, time(0), tzinfo=BERLIN)
     end = start + timedelta(days=1)
-    noon = datetime.combine(day, datetime.min.time().replace(hour=12), tzinfo=BERLIN)
+    noon = datetime.combine(day, time(12), tzinfo=BERLIN)
     elapsed = (noon.timestamp() - start.timestamp()) / 3600
     x = round(elapsed / hours * WIDTH, 2)
 
-    [(shade_x, _)] = shading([(noon, noon + H)], start=start, end=end, now=end)
+    [(shade_x, _)] = shading([(noon.astimezone(UTC), None)], start=start, end=end, now=end)
     assert shade_x == x
     assert ticks([(noon, "12:00")], start=start, end=end) == [(round(x), "12:00")]
     checkin = SimpleNamespace(occurred_at=noon.astimezone(UTC), state="activated", intensity=3)
     [segment] = lane_segments([checkin], start=start, end=end, now=end, max_age=H)
     assert round(segment.x * WIDTH, 2) == x
-    # A mismatch still open at the day's last hour stays inside the picture.
-    late = datetime.combine(day, datetime.min.time().replace(hour=23), tzinfo=BERLIN)
-    [(late_x, late_width)] = shading([(late, None)], start=start, end=end, now=end)
+    # A mismatch still open at the day's last hour (in UTC, as the database gives it) stays
+    # inside the picture.
+    late = datetime.combine(day, time(23), tzinfo=BERLIN).astimezone(UTC)
+    now = end.astimezone(UTC)
+    [(late_x, late_width)] = shading([(late, None)], start=start, end=end, now=now)
     assert late_x + late_width == pytest.approx(WIDTH)

@@ -3,13 +3,14 @@ Berlin). On 25 October 2026 Berlin's clocks turn back from 03:00 to 02:00, so 02
 happens twice; on 29 March 2026 they go forward from 02:00 to 03:00, so that hour never
 happens."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from checkins.models import CheckIn, Revisit
+from checkins.models import CheckIn, Reminder, Revisit
+from checkins.services import revisit_accept
 
 NEW_REVISIT = reverse("checkins:revisit_new")
 CHECK_IN = reverse("checkins:create")
@@ -50,15 +51,61 @@ def test_a_check_in_set_back_into_the_hour_that_repeats_is_its_last_occurrence(
     assert CheckIn.objects.get().occurred_at == at(2026, 10, 25, 1, 30)
 
 
+def test_a_check_in_at_the_minute_a_fast_phone_shows_is_not_an_hour_earlier(
+    client, partner_a, partner_b, time_machine
+):
+    # 02:29:30 the second time; the phone already shows 02:30, which is now, not 00:30 UTC.
+    time_machine.move_to(at(2026, 10, 25, 1, 29, 30), tick=False)
+    client.force_login(partner_a)
+    data = {"state": "activated", "intensity": 3, "occurred_at": "2026-10-25T02:30"}
+    assert client.post(CHECK_IN, data).status_code == 302
+    assert CheckIn.objects.get().occurred_at == at(2026, 10, 25, 1, 30)
+
+
+def test_a_check_in_set_back_while_the_hour_first_passes_is_that_first_pass(
+    client, partner_a, partner_b, time_machine
+):
+    # 02:40 the first time (summer time): the second 02:30 is still to come.
+    time_machine.move_to(at(2026, 10, 25, 0, 40), tick=False)
+    client.force_login(partner_a)
+    data = {"state": "activated", "intensity": 3, "occurred_at": "2026-10-25T02:30"}
+    assert client.post(CHECK_IN, data).status_code == 302
+    assert CheckIn.objects.get().occurred_at == at(2026, 10, 25, 0, 30)
+
+
 def test_the_chosen_occurrence_still_meets_the_forms_rules(
     client, partner_a, partner_b, time_machine
 ):
-    # 02:10 the second time: 02:20 ahead is ten minutes away, too soon for a revisit.
-    time_machine.move_to(at(2026, 10, 25, 1, 10), tick=False)
+    # 02:25 the first time: the next 02:40 is 15 minutes away, too soon for a revisit (the
+    # second 02:40, 75 minutes away, is not what the clock will show next).
+    time_machine.move_to(at(2026, 10, 25, 0, 25), tick=False)
     client.force_login(partner_a)
-    response = client.post(NEW_REVISIT, {"scheduled_for": "2026-10-25T02:20"})
+    response = client.post(NEW_REVISIT, {"scheduled_for": "2026-10-25T02:40"})
     assertContains(response, "at least 20 minutes")
     assert not Revisit.objects.exists()
+
+
+def test_a_revisit_moved_into_the_second_pass_keeps_its_nudge(
+    client, partner_a, partner_b, time_machine
+):
+    """The nudge is ten minutes before the revisit's moment, not before the first 02:50."""
+    for partner in (partner_a, partner_b):  # no quiet hours to hold the reminders
+        partner.quiet_hours_start = partner.quiet_hours_end = time(0)
+        partner.save()
+    time_machine.move_to(at(2026, 10, 25, 0, 0), tick=False)
+    client.force_login(partner_a)
+    client.post(NEW_REVISIT, {"scheduled_for": "2026-10-25T02:40"})
+    revisit = revisit_accept(user=partner_b, revisit=Revisit.objects.get())
+    time_machine.move_to(at(2026, 10, 25, 1, 10), tick=False)  # 02:10 the second time
+    move = reverse("checkins:revisit_act", args=[revisit.pk, "move"])
+    assert client.post(move, {"scheduled_for": "2026-10-25T02:50"}).status_code == 302
+    revisit.refresh_from_db()
+    assert revisit.scheduled_for == at(2026, 10, 25, 1, 50)
+    due = set(Reminder.objects.filter(sequence=revisit.sequence).values_list("kind", "due_at"))
+    assert due == {
+        ("nudge", at(2026, 10, 25, 1, 40)),
+        ("revisit", at(2026, 10, 25, 1, 50)),
+    }
 
 
 def test_a_time_the_clocks_skip_is_refused_with_the_reason(
