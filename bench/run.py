@@ -12,8 +12,9 @@
    as a partner of a couple with 10,000 check-ins (and their therapist for the summary).
 3. Load (bench/load.py): gunicorn with the production settings, driven by wrk from a second
    process: each endpoint alone between two runs of the floor (a bare view through the
-   same middleware), then the mixed traffic in slices alternating with slices of the
-   floor, as requests per second and as a share of the floor measured beside it.
+   same middleware), then two mixes (realistic: 90 % polls; heavy: 70 %), each in slices
+   alternating with slices of the floor, as requests per second and as a share of the
+   floor measured beside it.
 4. Reminders: 10,000 due reminders sent by one sweep process, then by two at once.
 
 Prints a table and writes bench/results.json. Every loop is bounded; a run takes about six
