@@ -7,7 +7,7 @@ from django.utils import timezone
 
 
 def loads_user_itself(view: Callable) -> Callable:
-    """Mark a view that authenticates on its own (see attune.auth.session_user), so no
+    """Mark a view that authenticates on its own (the poll, checkins/poll.py), so no
     middleware spends a query on request.user before it runs."""
     view.loads_user_itself = True
     return view
@@ -30,10 +30,6 @@ class UserTimezoneMiddleware:
             return
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            # Loaded now, so the rest of the request reads the user itself: through Django's
-            # lazy wrapper every attribute read raised and caught an AttributeError, a few
-            # hundred times on a timeline page (about 4 % of it, see README's Benchmarks).
-            request.user = user = getattr(request, "_cached_user", user)
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -8,18 +8,6 @@ from django.utils import timezone
 from attune.timezones import validate_timezone
 
 
-class TimeOfDayField(models.TimeField):
-    """A time of day such as 22:00, for which a fixed default is what is meant.
-
-    Django's fields.W161 takes a fixed default time for a forgotten `now`, and warns
-    whenever the clock reads within ten seconds of it, so `check --deploy` failed at
-    08:00:00 UTC. This field skips that one guess; every other TimeField keeps it.
-    """
-
-    def _check_fix_default_value(self):
-        return []
-
-
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -56,8 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PARTNER)
     # Reminders wait until the end of quiet hours (in the user's own time zone).
-    quiet_hours_start = TimeOfDayField(default=dt.time(22, 0))
-    quiet_hours_end = TimeOfDayField(default=dt.time(8, 0))
+    quiet_hours_start = models.TimeField(default=dt.time(22, 0))
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
     email_notifications = models.BooleanField(
         "e-mail me when something needs me",
         default=True,

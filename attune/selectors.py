@@ -1,10 +1,8 @@
 """Reads for the couple-account domain, always from the point of view of one user."""
 
-import functools
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
 from attune.models import (
@@ -16,7 +14,7 @@ from attune.models import (
     TherapistAccess,
     User,
 )
-from attune.sql import columns, split, table
+from checkins.models import Answer, CheckIn
 
 _MEMO = "_attune_memberships"
 
@@ -37,40 +35,18 @@ class Memberships:
     ended_couple_ids: tuple[int, ...]
 
 
-_MEMBERSHIP_COUPLE = Membership._meta.get_field("couple")
-_MEMBERSHIP_USER = Membership._meta.get_field("user")
-
-
-@functools.cache
-def _memberships_sql() -> str:
-    # Every membership of every couple the user has been in, with its couple and member.
-    return (
-        f"SELECT {columns(Membership, 'm')}, {columns(Couple, 'c')}, {columns(User, 'u')} "  # noqa: S608
-        f"FROM {table(Membership)} m "
-        f"JOIN {table(Couple)} c ON c.id = m.couple_id "
-        f"JOIN {table(User)} u ON u.id = m.user_id "
-        f"WHERE m.couple_id IN (SELECT o.couple_id FROM {table(Membership)} o WHERE o.user_id = %s)"
-    )
-
-
 def memberships_of(*, user: User) -> Memberships:
-    """The user's couples, in one plain query (see attune/sql.py), remembered on the user
-    object for the request. Usually the user's own query has brought them already (see
-    attune/auth.py). (Attribute access, not `__dict__`: `request.user` is a lazy wrapper
-    around the user.)"""
+    """The user's couples, in one query, remembered on the user object for the request."""
     if not user.is_authenticated:
         return Memberships(active=None, ended_couple_ids=())
     cached = getattr(user, _MEMO, None)
     if cached is not None:
         return cached
-    rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(_memberships_sql(), [user.pk])
-        for row in cursor.fetchall():
-            membership, couple, member = split(row, Membership, Couple, User)
-            _MEMBERSHIP_COUPLE.set_cached_value(membership, couple)
-            _MEMBERSHIP_USER.set_cached_value(membership, member)
-            rows.append(membership)
+    rows = list(
+        Membership.objects.filter(
+            couple_id__in=Membership.objects.filter(user_id=user.pk).values("couple_id")
+        ).select_related("couple", "user")
+    )
     own = [m for m in rows if m.user_id == user.pk]
     active = next((m for m in own if m.ended_at is None), None)
     view = None
@@ -89,13 +65,6 @@ def memberships_of(*, user: User) -> Memberships:
     )
     setattr(user, _MEMO, result)
     return result
-
-
-def memberships_known(user: User, *, couple: Couple | None, partner: User | None) -> None:
-    """Remember memberships loaded together with the user (attune.auth), for a user with no
-    ended couples: their active `couple` (or None) and the `partner` in it (or None)."""
-    view = CoupleView(couple=couple, partner=partner) if couple is not None else None
-    setattr(user, _MEMO, Memberships(active=view, ended_couple_ids=()))
 
 
 def memberships_forget(*users: User) -> None:
@@ -127,18 +96,13 @@ def notifications_for(*, user: User, limit: int = 50) -> list[Notification]:
 
 
 def notifications_unread_count(*, user: User) -> int:
-    """The bell's count: as loaded with the signed-in user (attune.auth), or counted."""
-    loaded = getattr(user, "unread_count", None)
-    if loaded is not None:
-        return loaded
+    """The bell's count."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def export_rows(*, user: User) -> dict:
     """Everything the user wrote, as plain data in their time zone with ISO timestamps.
     Only their own check-ins (with their notes) and answers: never a partner's entries."""
-    from checkins.models import Answer, CheckIn
-
     tz = zoneinfo.ZoneInfo(user.time_zone)
 
     def when(value):

@@ -25,7 +25,9 @@ from attune.models import (
     User,
 )
 from attune.selectors import couple_for_user, memberships_forget
+from attune.tasks import notification_email
 from attune.tokens import new_code, new_link_token, normalize_code, token_hash
+from checkins.models import CheckIn, Reminder, Revisit
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -195,8 +197,6 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
             ended_at=now
         )
         # Plans made together end with the couple: no revisit, no reminder after this.
-        from checkins.models import Reminder, Revisit
-
         Revisit.objects.filter(couple=couple_view.couple, status__in=Revisit.OPEN).update(
             status=Revisit.Status.CANCELLED, updated_at=now
         )
@@ -213,49 +213,16 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
 
 def notification_create(*, user: User, kind: str, url: str = "") -> Notification:
     """An in-app notification; the worker e-mails it after commit if the user wants that."""
-    from attune.tasks import notification_email
-
     notification = Notification.objects.create(user=user, kind=kind, url=url)
     if user.email_notifications:
         transaction.on_commit(lambda: notification_email.enqueue(notification.pk))
     return notification
 
 
-def notification_email_send(*, notification_id: int, site_url: str) -> bool:
-    """E-mail one notification, once. The row is locked and marked in the same transaction
-    as the send; a crash after the SMTP server accepted the message and before the commit
-    would send it again on retry (an e-mail cannot be taken back), never lose it."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
-        )
-        if notification is None or not notification.user.email_notifications:
-            return False
-        send_mail(
-            subject="Attune has something for you",
-            message=render_to_string(
-                "attune/email/notification.txt",
-                {"user": notification.user, "url": f"{site_url}{reverse('notifications')}"},
-            ),
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
-    return True
-
-
 def notifications_mark_read(*, user: User) -> int:
-    marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    # The count loaded with the user (attune.auth) is out of date now.
-    if hasattr(user, "unread_count"):
-        del user.unread_count
-    return marked
 
 
 def profile_update(*, user: User, data: dict) -> User:
@@ -282,8 +249,6 @@ def account_delete(*, user: User) -> None:
 def therapist_become(*, user: User, data: dict) -> TherapistProfile:
     """Turn a fresh account into a therapist account: never one with a partner or check-ins,
     so a partner cannot become their own couple's therapist."""
-    from checkins.models import CheckIn
-
     if user.is_therapist:
         raise ValidationError("You already have a therapist account.")
     if (

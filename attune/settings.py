@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "csp",
     "attune",
     "checkins",
+    "therapists",
     "content",
 ]
 
@@ -84,7 +85,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "attune.csrf.csrf",
                 "attune.context_processors.notifications",
             ],
         },
@@ -105,17 +105,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, reading timestamps in C rather than Python (attune/postgresql/).
-    DATABASES["default"]["ENGINE"] = "attune.postgresql"
-    # Parameters travel apart from the SQL, so the same query has the same text every time,
-    # and psycopg prepares it on its connection from its second run on: PostgreSQL then
-    # skips planning, which costs more than executing for most of Attune's small queries
-    # (the memberships query: 0.6 ms or more to plan, 0.03 ms to run). Django
-    # turns preparing off unless asked, for connection poolers: behind PgBouncer in
-    # transaction mode, set its max_prepared_statements, or DATABASE_PREPARED_STATEMENTS=false.
+    # Opt-in, off by default: server-side binding sends parameters apart from the SQL, and
+    # with a prepare threshold psycopg prepares a statement on its connection once it has
+    # run that many times, so PostgreSQL plans it once. Both help a busy node a little;
+    # behind PgBouncer in transaction mode they need its max_prepared_statements.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=env_bool("DATABASE_SERVER_SIDE_BINDING", True),
-        prepare_threshold=2 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
+        server_side_binding=env_bool("DATABASE_SERVER_SIDE_BINDING", False),
+        prepare_threshold=env_int("DATABASE_PREPARE_THRESHOLD", 0) or None,
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker process write while the web process reads.
@@ -124,6 +120,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# fields.W161 takes a fixed default date or time for a forgotten `now`, and warns whenever
+# the clock reads within ten seconds of it: the quiet hours' 22:00 and 08:00 defaults are
+# meant, and `check --deploy` failed at 08:00:00 UTC. Django cannot silence a check for one
+# field, and a callable default would put hidden "initial" inputs in the settings form.
+# Every other date and time field defaults to `timezone.now` (a callable, never checked), and
+# tests/attune/test_settings.py fails if a field with a fixed date or time default appears.
+SILENCED_SYSTEM_CHECKS = ["fields.W161"]
+
 # allauth keeps its rate-limit counters in the cache; the database cache is shared by every
 # web worker without another service. Created by `manage.py createcachetable`.
 CACHES = {
@@ -131,18 +135,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "attune_cache",
     },
-    # Rendered fragments, kept in each process so reading them costs no query: the empty
-    # check-in form (the same for everyone) and timeline entries, keyed by the viewer and
-    # everything else their output depends on, so no one is ever shown another's fragment.
-    "template_fragments": {
-        "BACKEND": "attune.cache.FragmentCache",
-        "LOCATION": "attune-fragments",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
 }
-
-# Database sessions, read with plain SQL on every request (attune/sessions.py).
-SESSION_ENGINE = "attune.sessions"
 
 # --- Background work ------------------------------------------------------------------------
 _TASK_BACKENDS = {
@@ -166,11 +159,9 @@ BELL_POLL_SECONDS = env_int("BELL_POLL_SECONDS", 30)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"
-# Django's and allauth's backends, each loading the signed-in user with the bell's unread
-# count in the same query (attune/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "attune.auth.UserBackend",
-    "attune.auth.AccountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -235,9 +226,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation and time ------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
-# Attune is written in English and translates nothing; with translation off every label
-# and message reads the same, and no longer looks up the active language (Django's advice;
-# about 4 % of a timeline page's instructions, see README's Benchmarks).
+# Attune is written in English and translates nothing.
 USE_I18N = False
 USE_TZ = True
 
@@ -251,7 +240,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "attune.storage.StaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }

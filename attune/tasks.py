@@ -1,7 +1,7 @@
 from django.conf import settings
 from django_tasks import task
 
-from attune.services import notification_email_send
+from attune.delivery import notification_email_send
 
 
 @task()

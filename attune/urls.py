@@ -3,8 +3,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from attune import therapist_views, views
+from attune import views
 from content.sitemaps import ArticleSitemap, PagesSitemap
+from therapists import views as therapist_views
 
 SITEMAPS = {"pages": PagesSitemap, "articles": ArticleSitemap}
 

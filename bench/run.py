@@ -67,7 +67,7 @@ def _admin():
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "attune.postgresql":
+    if db["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("make bench runs on PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
     # Each run drops and recreates its database: never let that be a real one.
     if "bench" not in db["NAME"] or db["HOST"] not in ("127.0.0.1", "localhost", "::1", ""):
@@ -316,7 +316,7 @@ def reminder_runs() -> list[dict]:
     """Time send_due_reminders processes (the sweep the worker side runs) over REMINDERS due
     reminders: one process, then two at once. Checks that each was sent exactly once."""
     from attune.models import Couple, Notification, User
-    from checkins.services import reminders_send_due
+    from checkins.sweep import reminders_send_due
     from tests.data import due_reminders
 
     # Reminders of the dataset's own revisits fall due as it ages; send those first. A few

@@ -75,42 +75,17 @@ class StateRadioSelect(forms.RadioSelect):
         return context
 
 
-class _SharedChoices:
-    """A choice field whose choices are fixed in code: every form shares them rather than
-    deep-copying them, as Django does in case a form changes its own. A check-in builds two
-    forms (the posted one and the fresh one it sends back), and copying six lists of
-    choices was a tenth of its time (see README's Benchmarks). The rest (widget, error
-    messages, validators) is still copied for each form."""
-
-    def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        return result
-
-
-class _ChoiceField(_SharedChoices, forms.ChoiceField):
-    pass
-
-
-class _TypedChoiceField(_SharedChoices, forms.TypedChoiceField):
-    pass
-
-
-class _MultipleChoiceField(_SharedChoices, forms.MultipleChoiceField):
-    pass
-
-
 class CheckInForm(forms.Form):
     """A check-in as typed. A plain form: every value is checked against its fixed list
     here, and the database's CHECK constraints hold the same rules on insert."""
 
-    state = _ChoiceField(
+    state = forms.ChoiceField(
         label="How is your body right now?",
         choices=State.choices,
         widget=StateRadioSelect,
         error_messages={"required": "Choose the state that fits you best right now."},
     )
-    intensity = _TypedChoiceField(
+    intensity = forms.TypedChoiceField(
         label="How strong is it?",
         choices=[(i, str(i)) for i in range(1, 6)],
         coerce=int,
@@ -119,20 +94,20 @@ class CheckInForm(forms.Form):
         help_text="1 is barely there, 5 is as strong as it gets.",
         error_messages={"invalid_choice": "Choose an intensity from 1 to 5."},
     )
-    need = _ChoiceField(
+    need = forms.ChoiceField(
         label="What do you need?",
         choices=Need.choices,
         initial=Need.NONE,
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-    body_cues = _MultipleChoiceField(
+    body_cues = forms.MultipleChoiceField(
         label="What do you notice in your body?",
         choices=list(BODY_CUES.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
-    stressors = _MultipleChoiceField(
+    stressors = forms.MultipleChoiceField(
         label="What is weighing on you?",
         choices=list(STRESSORS.items()),
         required=False,
@@ -146,7 +121,7 @@ class CheckInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
         error_messages={"max_length": "Keep the note to 1,000 characters (it has %(show_value)d)."},
     )
-    note_visibility = _ChoiceField(
+    note_visibility = forms.ChoiceField(
         label="Who sees the note?",
         choices=NoteVisibility.choices,
         initial=NoteVisibility.ONLY_ME,

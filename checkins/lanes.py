@@ -1,19 +1,16 @@
-"""The two-lane picture (you above, your partner below) as pure geometry, and as SVG with
-its caption, legend and text (`Picture`).
+"""The two-lane picture (you above, your partner below) as pure geometry: plain values that
+the `picture` partial of checkins/timeline.html draws as SVG.
 
 A check-in colours its author's lane from its time until the author's next check-in, until it
 ages out (it stops being "current"), or until now, whichever comes first.
 """
 
-import html
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
-
-from django.utils.safestring import SafeString
 
 from checkins.models import State
 
@@ -94,20 +91,6 @@ class Lane:
             for state in LANE_STATES
             if state in shapes
         ]
-
-    def svg(self, key: str) -> str:
-        """The lane's SVG elements: its name, its track and its paths, the patterns drawn
-        from the picture `key`'s own definitions."""
-        parts = [
-            f'<text class="lanes__name" x="4" y="{self.name_y}">{html.escape(self.label)}</text>',
-            f'<rect class="lanes__track" x="0" y="{self.top}" width="{WIDTH}" '
-            f'height="{self.height}"/>',
-        ]
-        for state, d, pattern in self.paths:
-            parts.append(f'<path class="lanes__seg lanes__seg--{state}" d="{d}"/>')
-            if pattern:
-                parts.append(f'<path class="lanes__pattern" fill="url(#{pattern}-{key})" d="{d}"/>')
-        return "\n".join(parts)
 
     @property
     def rects(self) -> list[Rect]:
@@ -279,66 +262,3 @@ class Picture:
             n = len(self.shades)
             words.append(f"{n} moment{'' if n == 1 else 's'} out of sync, shaded.")
         return "".join(words)
-
-    @property
-    def svg(self) -> str:
-        """The picture as one SVG element. Written here rather than in the template: a
-        picture is a few dozen small elements, and as template nodes they cost a timeline
-        page about a tenth of its time (see bench/). Every value is a number, a fixed word
-        or escaped here."""
-        key = self.key
-        parts = [
-            f'<svg class="lanes" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-            f'aria-labelledby="picture-{key}-svgtitle picture-{key}-desc">',
-            f'<title id="picture-{key}-svgtitle">{html.escape(self.title)}: '
-            "you and your partner</title>",
-            f'<desc id="picture-{key}-desc">{html.escape(self.description)}</desc>',
-            f'<defs><pattern id="hatch-{key}" width="8" height="8" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><line class="lanes__hatch" x1="0" y1="0" x2="0" '
-            f'y2="8"/></pattern><pattern id="dots-{key}" width="8" height="8" '
-            'patternUnits="userSpaceOnUse"><circle class="lanes__dot" cx="4" cy="4" r="1.6"/>'
-            "</pattern></defs>",
-        ]
-        parts.extend(
-            f'<rect class="lanes__shade" x="{x}" y="28" width="{width}" height="252"/>'
-            for x, width in self.shades
-        )
-        parts.extend(lane.svg(key) for lane in self.lanes)
-        for x, label in self.ticks:
-            parts.append(
-                f'<line class="lanes__tick" x1="{x}" y1="36" x2="{x}" y2="270"/>\n'
-                f'<text class="lanes__label" x="{x}" y="296" dx="4">{html.escape(label)}</text>'
-            )
-        parts.append("</svg>")
-        return "\n".join(parts)
-
-    @property
-    def figure(self) -> SafeString:
-        """The picture with its caption and legend, and today's also as text (the lanes
-        read out), as the page shows it. Written here like the SVG, for the same reason;
-        every value is escaped or built from escaped parts."""
-        key = self.key
-        shade = ""
-        if self.shades:
-            shade = '\n      <li><span class="legend-shade">Out of sync</span></li>'
-        text = ""
-        if key == "today":
-            lines = "".join(
-                f"\n        <p><strong>{html.escape(lane.label)}</strong>: "
-                f"{html.escape(lane.text or 'no check-ins')}.</p>"
-                for lane in self.lanes
-            )
-            text = (
-                '\n    <details class="lanes__text">\n      <summary>Show as text</summary>'
-                f"{lines}\n    </details>"
-            )
-        return SafeString(
-            f'\n  <figure class="picture card" aria-labelledby="picture-{key}-title">\n'
-            f'    <figcaption id="picture-{key}-title">{html.escape(self.title)}</figcaption>\n'
-            f"    {self.svg}\n"
-            '    <ul class="lanes__legend" aria-hidden="true">\n'
-            '      <li><span class="state state--regulated">Regulated</span></li>\n'
-            '      <li><span class="state state--activated">Activated</span></li>\n'
-            f'      <li><span class="state state--shutdown">Shut down</span></li>{shade}\n'
-            f"    </ul>{text}\n  </figure>"
-        )

@@ -1,14 +1,12 @@
 """Writes for check-ins, answers, mismatch flags, revisits and reminders."""
 
-import functools
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +14,11 @@ from django.utils import timezone
 from attune.models import Couple, Notification, User
 from attune.selectors import couple_for_user
 from attune.services import notification_create
-from attune.sql import table
 from checkins.mismatch import Reading, classify
 from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, RevisitRating, State
 from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import ANSWER_WINDOW
+from checkins.tasks import reminder_due
 
 # Gottman's guidance for a break from a flooded conflict: at least about twenty minutes for
 # the body to settle, and not more than a day, so the pause does not become avoidance.
@@ -53,69 +51,21 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
     return Recorded(checkin=checkin, flag=flag)
 
 
-class _Current(NamedTuple):
-    author_id: int
-    state: str
-    need: str
-
-
-@functools.cache
-def _currents_sql() -> str:
-    return (
-        f"SELECT c.author_id, c.state, c.need FROM {table(CheckIn)} c "  # noqa: S608
-        "WHERE c.couple_id = %s AND c.author_id IN (%s, %s) "
-        "AND c.occurred_at >= %s AND c.occurred_at <= %s "
-        "ORDER BY c.occurred_at DESC, c.id DESC"
-    )
-
-
 def _currents(couple: Couple, author_ids: tuple[int, int], now: datetime) -> list:
     """Each author's current check-in (their latest, no older than CHECKIN_CURRENT_HOURS),
-    or None, in one plain query (attune/sql.py): a few hours hold a handful of check-ins
-    each, and every check-in asks."""
-    adapt = connection.ops.adapt_datetimefield_value
+    or None, in one query: a few hours hold a handful of check-ins each."""
     since = now - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
-    with connection.cursor() as cursor:
-        cursor.execute(_currents_sql(), [couple.pk, *author_ids, adapt(since), adapt(now)])
-        rows = cursor.fetchall()
-    latest: dict[int, _Current] = {}
+    rows = (
+        CheckIn.objects.filter(
+            couple=couple, author_id__in=author_ids, occurred_at__gte=since, occurred_at__lte=now
+        )
+        .order_by("-occurred_at", "-pk")
+        .only("author", "state", "need")
+    )
+    latest: dict[int, CheckIn] = {}
     for row in rows:
-        latest.setdefault(row[0], _Current(*row))
+        latest.setdefault(row.author_id, row)
     return [latest.get(author_id) for author_id in author_ids]
-
-
-_FLAG_FIELDS = ("couple", "pattern", "pursuer", "withdrawer", "checkin", "opened_at")
-
-
-@functools.cache
-def _flag_open_sql() -> str:
-    names = ", ".join(
-        connection.ops.quote_name(Flag._meta.get_field(name).column) for name in _FLAG_FIELDS
-    )
-    marks = ", ".join(["%s"] * len(_FLAG_FIELDS))
-    return (
-        f"INSERT INTO {table(Flag)} ({names}) VALUES ({marks}) "  # noqa: S608
-        "ON CONFLICT (couple_id, pattern) WHERE resolved_at IS NULL DO NOTHING RETURNING id"
-    )
-
-
-def _flag_open(flag: Flag) -> bool:
-    """Insert `flag` unless its couple has that pattern open already (the partial unique
-    index flag_one_open_per_pattern); True, with its id set, if it was. Not by catching
-    the IntegrityError: the savepoint's ROLLBACK made psycopg drop every prepared statement
-    of the connection, and the next requests on it planned all their queries again (under
-    the bench's mixed load, each hot query about 300 times where 64 plans do)."""
-    fields = [Flag._meta.get_field(name) for name in _FLAG_FIELDS]
-    params = [f.get_db_prep_save(getattr(flag, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_flag_open_sql(), params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    flag.pk = row[0]
-    flag._state.adding = False
-    flag._state.db = connection.alias
-    return True
 
 
 def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | None:
@@ -142,8 +92,12 @@ def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | No
         checkin=checkin,
         opened_at=now,
     )
-    if not _flag_open(flag):
-        # Open already, perhaps by the partner's post in this same instant: that one.
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError:
+        # Open already (flag_one_open_per_pattern), perhaps by the partner's post in this
+        # same instant: that one.
         return Flag.objects.filter(
             couple=couple, pattern=flag.pattern, resolved_at__isnull=True
         ).first()
@@ -389,8 +343,6 @@ def revisit_move(*, user: User, revisit: Revisit, when: datetime) -> Revisit:
 def reminders_schedule(*, revisit: Revisit) -> list[Reminder]:
     """A reminder for each partner at the revisit time (held past their quiet hours), and
     a nudge ten minutes before when that is still ahead. Enqueued after commit."""
-    from checkins.tasks import reminder_due
-
     now = timezone.now()
     people = [
         m.user for m in revisit.couple.memberships.select_related("user") if m.ended_at is None
@@ -427,47 +379,3 @@ def reminders_schedule(*, revisit: Revisit) -> list[Reminder]:
 
 def zoneinfo_of(user: User) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(user.time_zone)
-
-
-def reminders_send_due(
-    *, now: datetime | None = None, only: int | None = None, batch: int = 100
-) -> int:
-    """Send every due, unsent, current reminder; return how many were sent.
-
-    Exactly once: each batch locks its rows (SKIP LOCKED, so two workers share the work
-    instead of doubling it), writes each recipient's in-app notification and the sent mark
-    in the same transaction, and commits. A worker killed mid-batch commits nothing, its
-    locks vanish with its connection, and the next sweep sends those reminders. The e-mail
-    goes out through the notification's own task after the commit (see
-    attune.services.notification_email_send for what an e-mail can promise)."""
-    sent = 0
-    while True:
-        moment = now or timezone.now()
-        with transaction.atomic():
-            due = (
-                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("revisit", "user")
-                .filter(sent_at__isnull=True, due_at__lte=moment)
-                .order_by("due_at", "pk")
-            )
-            if only is not None:
-                due = due.filter(pk=only)
-            rows = list(due[:batch])
-            for reminder in rows:
-                revisit = reminder.revisit
-                stale = (
-                    revisit.status != Revisit.Status.AGREED or reminder.sequence != revisit.sequence
-                )
-                if stale:
-                    reminder.delete()  # cancelled or moved since: never delivered
-                    continue
-                reminder.sent_at = moment
-                reminder.save(update_fields=["sent_at"])
-                notification_create(
-                    user=reminder.user,
-                    kind=Notification.Kind.REMINDER,
-                    url=reverse("checkins:revisit", args=[revisit.pk]),
-                )
-                sent += 1
-        if len(rows) < batch or only is not None:
-            return sent

@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from checkins.services import reminders_send_due
+from checkins.sweep import reminders_send_due
 
 
 @task()

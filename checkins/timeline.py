@@ -1,10 +1,7 @@
-"""Pure helpers for the timeline: cursors in URLs and grouping entries by local day."""
+"""The timeline's cursors as they travel in URLs and forms (pure: no database)."""
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import groupby
+from datetime import UTC, datetime
 
-from checkins.models import CheckIn
 from checkins.selectors import Cursor, LiveCursor
 
 
@@ -37,29 +34,3 @@ def live_cursor_decode(checkin: str | None, answer: str | None) -> LiveCursor | 
     if len(checkin) > 18 or len(answer) > 18:
         return None
     return LiveCursor(checkin=int(checkin), answer=int(answer))
-
-
-@dataclass(frozen=True)
-class Day:
-    date: date
-    entries: list[CheckIn]
-
-
-def group_by_day(entries: list[CheckIn], tz: tzinfo) -> list[Day]:
-    """Entries (newest first) grouped by their calendar day in the viewer's time zone."""
-    return [
-        Day(date=day, entries=list(items))
-        for day, items in groupby(entries, key=lambda e: e.occurred_at.astimezone(tz).date())
-    ]
-
-
-def day_label(day: date, today: date) -> str:
-    if day == today:
-        return "Today"
-    if day == today - timedelta(days=1):
-        return "Yesterday"
-    if today - day < timedelta(days=7):
-        return f"{day:%A}"
-    if day.year == today.year:
-        return f"{day:%A} {day.day} {day:%B}"
-    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -1,10 +1,8 @@
-"""The shared timeline.
+"""The shared timeline, check-ins, answers, the pause page and revisits.
 
 Live updates use polling, not server-sent events: an open SSE stream would hold a gunicorn
 worker per open page, while a poll is a stream of short requests that any proxy and worker
-class handles. The poll runs every TIMELINE_POLL_SECONDS (10 s), only while the tab is
-visible, and answers "nothing new" with an empty 204 in two queries (session, then the user
-loaded together with a has-news flag).
+class handles. The poll itself, the one fast path, is checkins/poll.py.
 """
 
 import zoneinfo
@@ -14,15 +12,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from attune.auth import session_user
-from attune.middleware import loads_user_itself
 from attune.models import User
 from attune.selectors import CoupleView, couple_for_user
 from checkins.calendar import revisit_ics
@@ -36,25 +32,29 @@ from checkins.forms import (
 )
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit
+from checkins.presenters import (
+    days_of,
+    entries_for_viewer,
+    names_for,
+    picture_window,
+    two_lane_pictures,
+)
 from checkins.quiet import hold_for_quiet_hours
-from checkins.rendering import render_entries
 from checkins.selectors import (
-    Cursor,
     LiveCursor,
     TimelinePage,
+    checkins_between,
     checkins_visible_to,
     current_checkin,
     flag_for,
     flags_recent,
     live_cursor,
     live_cursor_after,
-    mark_for_viewer,
-    poll_viewer,
     revisit_open,
     revisits_visible_to,
     timeline_news,
     timeline_page,
-    two_lane_pictures,
+    with_answers,
 )
 from checkins.services import (
     REVISIT_DEFAULT,
@@ -70,109 +70,76 @@ from checkins.services import (
     revisit_rate,
     revisit_window,
 )
-from checkins.timeline import (
-    cursor_decode,
-    cursor_encode,
-    day_label,
-    group_by_day,
-    is_plain_number,
-    live_cursor_decode,
-)
+from checkins.timeline import cursor_decode, cursor_encode, is_plain_number, live_cursor_decode
 
 TEMPLATE = "checkins/timeline.html"
 
 
-def _parse_day(raw: str | None) -> date | None:
+def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
 
 
-def _mark(
-    request: HttpRequest,
-    entries: list[CheckIn],
-    couple_view: CoupleView | None,
-    *,
-    oob: bool = False,
-    answer_error: str = "",
-) -> None:
-    """Mark the entries for the signed-in viewer and render them (`entry.html`)."""
-    viewer = request.user
-    if couple_view is None:
-        mark_for_viewer(entries, viewer=viewer, couple_id=None)
-    else:
-        mark_for_viewer(
-            entries,
-            viewer=viewer,
-            couple_id=couple_view.couple.pk,
-            people=[couple_view.partner],
-        )
-    render_entries(request, entries, oob=oob, answer_error=answer_error)
-
-
-def _days(
-    request: HttpRequest, entries: list[CheckIn], couple_view: CoupleView | None
-) -> list[dict]:
-    """Entries, rendered, grouped into labelled days of the viewer's calendar."""
-    _mark(request, entries, couple_view)
-    tz = timezone.get_current_timezone()
-    today = timezone.localdate()
-    return [
-        {
-            "date": day.date,
-            "slug": day.date.isoformat(),
-            "label": day_label(day.date, today),
-            "entries": day.entries,
-        }
-        for day in group_by_day(entries, tz)
-    ]
+def _shown(viewer: User, entries: list[CheckIn], couple_view: CoupleView | None) -> list:
+    """The entries as the viewer reads them, grouped into days of their calendar."""
+    entries_for_viewer(
+        entries,
+        viewer=viewer,
+        couple_id=couple_view.couple.pk if couple_view else None,
+        names=names_for(viewer, [couple_view.partner if couple_view else None]),
+        now=timezone.now(),
+    )
+    return days_of(entries, tz=timezone.get_current_timezone(), today=timezone.localdate())
 
 
 def _pictures(
-    viewer: User,
-    couple_view: CoupleView | None,
-    flags: list[Flag],
-    page: TimelinePage | None = None,
+    viewer: User, couple_view: CoupleView | None, flags: list[Flag], page: TimelinePage | None
 ) -> list:
+    """Today and the week for the viewer and their partner. A first page that reaches back
+    past the week (as most couples' does) holds every check-in the pictures need."""
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    window = picture_window(now=now, tz=tz)
+    if page is not None and page.holds_everything_since(window.reads_from):
+        rows = sorted(page.entries, key=lambda e: (e.occurred_at, e.pk))
+    else:
+        rows = checkins_between(viewer=viewer, start=window.reads_from, end=window.day_end)
+    partner = couple_view.partner if couple_view else None
     return two_lane_pictures(
-        viewer=viewer,
-        partner=couple_view.partner if couple_view else None,
-        now=timezone.now(),
-        tz=timezone.get_current_timezone(),
+        rows,
+        window=window,
+        now=now,
+        tz=tz,
+        top=(viewer.pk, "You"),
+        bottom=(None, partner.display_name if partner else "Partner"),
         flags=flags,
-        page=page,
     )
 
 
-def _live_context(viewer: User, top_day: date | None, live: LiveCursor | None = None) -> dict:
-    return {
-        "live": live or live_cursor(viewer=viewer),
-        "top_day": top_day,
-        "poll_seconds": settings.TIMELINE_POLL_SECONDS,
-    }
+def _live_context(live: LiveCursor, top_day: date | None) -> dict:
+    return {"live": live, "top_day": top_day, "poll_seconds": settings.TIMELINE_POLL_SECONDS}
 
 
-def _news_context(request: HttpRequest, since: LiveCursor, top_day: date | None) -> dict:
+def news_context(request: HttpRequest, since: LiveCursor, top_day: date | None) -> dict:
     """What changed since the client's cursor: new entries sorted into the client's days,
-    entries with new answers to replace, a fresh picture and the next cursor."""
+    entries with new answers to replace, fresh pictures and the next cursor."""
     viewer = request.user
     couple_view = couple_for_user(user=viewer)
     news = timeline_news(viewer=viewer, since=since)
     fresh = [e for e in news if e.pk > since.checkin]
     changed = [e for e in news if e.pk <= since.checkin]
-    days = _days(request, fresh, couple_view)
-    _mark(request, changed, couple_view, oob=True)
-    new_days = [d for d in days if top_day is None or d["date"] > top_day]
-    known_days = [d for d in days if top_day is not None and d["date"] <= top_day]
-    newest_day = max([d["date"] for d in days] + ([top_day] if top_day else []), default=None)
+    days = _shown(viewer, fresh, couple_view)
+    _shown(viewer, changed, couple_view)
+    newest_day = max([d.date for d in days] + ([top_day] if top_day else []), default=None)
     return {
         "couple_view": couple_view,
-        "new_days": new_days,
-        "known_days": known_days,
+        "new_days": [d for d in days if top_day is None or d.date > top_day],
+        "known_days": [d for d in days if top_day is not None and d.date <= top_day],
         "changed": changed,
-        "pictures": _pictures(viewer, couple_view, flags_recent(viewer=viewer)),
-        **_live_context(viewer, newest_day, live_cursor_after(since=since, news=news)),
+        "pictures": _pictures(viewer, couple_view, flags_recent(viewer=viewer), None),
+        "oob": True,
+        **_live_context(live_cursor_after(since=since, news=news), newest_day),
     }
 
 
@@ -185,33 +152,38 @@ def _described(flags: list[Flag], viewer: User, couple_view: CoupleView | None) 
     return flags
 
 
-def _form_context(form: CheckInForm | None) -> dict:
-    """The check-in form: `form` when it is bound (it shows its errors), else a new one. A
-    new form's fields are the same for everyone and come from the fragment cache, so the
-    template gets the form class and calls it only when that cache misses (building one
-    deep-copies every field)."""
-    return {"form": form, "new_form": CheckInForm}
-
-
-def _page_context(
-    request: HttpRequest, *, before: Cursor | None, form: CheckInForm | None = None
-) -> dict:
+def _page_context(request: HttpRequest, form: CheckInForm | None = None) -> dict:
     viewer = request.user
     couple_view = couple_for_user(user=viewer)
-    page = timeline_page(viewer=viewer, before=before)
-    days = _days(request, page.entries, couple_view)
+    page = timeline_page(viewer=viewer)
+    days = _shown(viewer, page.entries, couple_view)
     flags = flags_recent(viewer=viewer)
     return {
         "couple_view": couple_view,
         "days": days,
         "older": cursor_encode(page.older) if page.older else None,
-        "last_day": days[-1]["date"] if days else None,
-        **_form_context(form),
-        "is_first_page": before is None,
-        "pictures": _pictures(viewer, couple_view, flags, page if before is None else None),
+        "last_day": days[-1].date if days else None,
+        "form": form or CheckInForm(),
+        "is_first_page": True,
+        "pictures": _pictures(viewer, couple_view, flags, page),
         "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
         "revisit": revisit_open(viewer=viewer),
-        **_live_context(viewer, days[0]["date"] if days and before is None else None, page.live),
+        **_live_context(page.live, days[0].date if days else None),
+    }
+
+
+def _older_context(request: HttpRequest, before) -> dict:
+    """The next older page; a day already on the page continues in its own list."""
+    viewer = request.user
+    page = timeline_page(viewer=viewer, before=before)
+    days = _shown(viewer, page.entries, couple_for_user(user=viewer))
+    continued = parse_day(request.GET.get("day"))
+    head = days[0] if days and days[0].date == continued else None
+    return {
+        "continued": head,
+        "days": days[1:] if head else days,
+        "older": cursor_encode(page.older) if page.older else None,
+        "last_day": days[-1].date if days else None,
     }
 
 
@@ -222,82 +194,57 @@ def timeline(request: HttpRequest) -> HttpResponse:
     if request.user.is_therapist:
         return redirect("therapist_dashboard")
     before = cursor_decode(request.GET.get("before", ""))
-    if request.htmx and before is not None:
-        # Infinite scroll: a day already on the page continues in its own list.
-        couple_view = couple_for_user(user=request.user)
-        page = timeline_page(viewer=request.user, before=before)
-        days = _days(request, page.entries, couple_view)
-        continued = _parse_day(request.GET.get("day"))
-        head = days[0] if days and days[0]["date"] == continued else None
-        context = {
-            "continued": head,
-            "days": days[1:] if head else days,
-            "older": cursor_encode(page.older) if page.older else None,
-            "last_day": days[-1]["date"] if days else None,
-        }
-        return render(request, f"{TEMPLATE}#older_page", context)
-    context = _page_context(request, before=before)
-    return render(request, TEMPLATE, context)
+    if before is None:
+        return render(request, TEMPLATE, _page_context(request))
+    context = _older_context(request, before)
+    return render(request, f"{TEMPLATE}#older_page" if request.htmx else TEMPLATE, context)
+
+
+def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> HttpResponse:
+    """After a check-in: the pause page when it forms a mismatch; else the timeline, or
+    for htmx a fresh form and the news since the page's cursor."""
+    if recorded.flag is not None:
+        url = reverse("checkins:flag", args=[recorded.flag.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if not request.htmx:
+        messages.success(request, "Checked in. Your partner will see it on your timeline.")
+        return redirect("checkins:timeline")
+    context = news_context(request, since, parse_day(request.POST.get("top")))
+    context["form"] = CheckInForm()
+    return render(request, f"{TEMPLATE}#checkin_response", context)
+
+
+def _page_cursor(request: HttpRequest) -> LiveCursor | None:
+    """For htmx, the page's cursor, read before the check-in is saved: the response brings
+    everything newer. A request without one gets what this check-in adds, not the whole
+    history."""
+    if not request.htmx:
+        return None
+    since = live_cursor_decode(request.POST.get("checkin"), request.POST.get("answer"))
+    return since or live_cursor(viewer=request.user)
 
 
 @login_required
 @require_POST
 def checkin_create(request: HttpRequest) -> HttpResponse:
-    """Post a check-in. htmx gets a fresh form plus the news since its cursor; without
-    JavaScript the browser is redirected back to the timeline."""
-    viewer = request.user
-    if couple_for_user(user=viewer) is None:
+    """Post a check-in; bad input comes back with its messages beside the fields."""
+    if couple_for_user(user=request.user) is None:
         messages.error(request, "Link with your partner to start checking in.")
-        if request.htmx:
-            return HttpResponseClientRedirect(reverse("checkins:timeline"))
-        return redirect("checkins:timeline")
+        url = reverse("checkins:timeline")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    since = _page_cursor(request)
     form = CheckInForm(request.POST)
-    recorded = None
-    since = None
-    if request.htmx:
-        # The page's cursor: the response brings everything newer. A request without one
-        # gets what this check-in adds, not the whole history.
-        since = live_cursor_decode(request.POST.get("checkin"), request.POST.get("answer"))
-        since = since or live_cursor(viewer=viewer)
     if form.is_valid():
         try:
-            recorded = checkin_record(author=viewer, data=form.cleaned_data)
+            recorded = checkin_record(author=request.user, data=form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
-    if recorded is not None and recorded.flag is not None:
-        # Posting into a mismatch: a calm pause page rather than the timeline.
-        url = reverse("checkins:flag", args=[recorded.flag.pk])
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    if form.is_valid():
-        if not request.htmx:
-            messages.success(request, "Checked in. Your partner will see it on your timeline.")
-            return redirect("checkins:timeline")
-        context = _news_context(request, since, _parse_day(request.POST.get("top")))
-        context.update(_form_context(None), oob=True)
-        return render(request, f"{TEMPLATE}#checkin_response", context)
+        else:
+            return _checkin_saved(request, recorded, since)
     if request.htmx:
-        context = {"form": form, "couple_view": couple_for_user(user=viewer)}
+        context = {"form": form, "couple_view": couple_for_user(user=request.user)}
         return render(request, f"{TEMPLATE}#checkin_form", context)
-    # Without JavaScript, the whole page again with the messages by the fields.
-    return render(request, TEMPLATE, _page_context(request, before=None, form=form))
-
-
-@loads_user_itself
-@require_GET
-def poll(request: HttpRequest) -> HttpResponse:
-    """Anything new on the timeline since the client's cursor? 204 when not."""
-    since = live_cursor_decode(request.GET.get("checkin"), request.GET.get("answer"))
-    if since is None:
-        return HttpResponseBadRequest("A poll needs the checkin and answer cursor.")
-    viewer = session_user(request, load=lambda pk: poll_viewer(user_id=pk, since=since))
-    if viewer is None:
-        return HttpResponseClientRedirect(reverse("account_login"))
-    if not viewer.has_news:
-        return HttpResponse(status=204)
-    with timezone.override(viewer.time_zone):
-        context = _news_context(request, since, _parse_day(request.GET.get("top")))
-        context["oob"] = True
-        return render(request, f"{TEMPLATE}#news", context)
+    return render(request, TEMPLATE, _page_context(request, form=form))
 
 
 @login_required
@@ -315,14 +262,12 @@ def checkin_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Answer a partner's check-in with one tap."""
+    """Answer a partner's check-in with one tap; htmx gets the entry back."""
     viewer = request.user
     checkin = get_object_or_404(checkins_visible_to(viewer=viewer), pk=pk)
     form = AnswerForm(request.POST)
-    error = None
-    if not form.is_valid():
-        error = "Choose one of the answers."
-    else:
+    error = "" if form.is_valid() else "Choose one of the answers."
+    if not error:
         try:
             answer_give(author=viewer, checkin=checkin, kind=form.cleaned_data["kind"])
         except ValidationError as exc:
@@ -331,9 +276,14 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect("checkins:timeline")
-    entry = checkins_visible_to(viewer=viewer).get(pk=pk)
-    _mark(request, [entry], couple_for_user(user=viewer), answer_error=error or "")
-    return HttpResponse(entry.html)
+    entry = checkin_as_shown(viewer, pk)
+    return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})
+
+
+def checkin_as_shown(viewer: User, pk: int) -> CheckIn:
+    entry = get_object_or_404(with_answers(checkins_visible_to(viewer=viewer)), pk=pk)
+    _shown(viewer, [entry], couple_for_user(user=viewer))
+    return entry
 
 
 def _revisit_form(flag: Flag | None) -> RevisitForm:
@@ -429,55 +379,102 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checkins/revisit.html", context)
 
 
-@login_required
-@require_POST
-def revisit_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Accept, decline, cancel, mark done, move or ask for more time."""
+def _revisit_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
+    """Run `act(user, revisit)` on one of the couple's revisits; say `done`, or why not."""
     found = _revisit_or_404(request, pk)
-    user = request.user
     try:
-        if action == "accept":
-            revisit_accept(user=user, revisit=found)
-            messages.success(request, "Agreed. Attune will remind you both.")
-        elif action == "decline":
-            form = DeclineForm(request.POST)
-            message = form.cleaned_data["message"] if form.is_valid() else ""
-            revisit_decline(user=user, revisit=found, message=message)
-            messages.success(request, "Declined. You can propose another time whenever you like.")
-        elif action == "cancel":
-            revisit_cancel(user=user, revisit=found)
-            messages.success(request, "Cancelled. Your partner has been told.")
-        elif action == "done":
-            revisit_mark_done(user=user, revisit=found)
-            messages.success(request, "Marked as done. Well done for coming back together.")
-        elif action == "rate":
-            form = RatingForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Choose from 1 to 5.")
-            revisit_rate(user=user, revisit=found, rating=form.cleaned_data["rating"])
-            messages.success(request, "Thank you.")
-        elif action == "more-time":
-            form = MoreTimeForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Choose 15 or 30 minutes.")
-            when = found.scheduled_for + timedelta(minutes=form.cleaned_data["minutes"])
-            revisit_move(user=user, revisit=found, when=max(when, timezone.now()))
-            messages.success(request, "Moved. Your partner has been told.")
-        elif action in ("move", "counter"):
-            form = RevisitForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors["scheduled_for"][0])
-            when = form.cleaned_data["scheduled_for"]
-            if found.status == Revisit.Status.PROPOSED:
-                revisit_propose(proposer=user, when=when, flag=found.flag)
-            else:
-                revisit_move(user=user, revisit=found, when=when)
-            messages.success(request, "New time sent to your partner.")
-        else:
-            raise Http404
+        act(request.user, found)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
     return redirect("checkins:revisit", pk=found.pk)
+
+
+def _valid(form, message: str):
+    """The form's cleaned data, or a ValidationError with `message`."""
+    if not form.is_valid():
+        raise ValidationError(message)
+    return form.cleaned_data
+
+
+@login_required
+@require_POST
+def revisit_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user, revisit):
+        revisit_accept(user=user, revisit=revisit)
+
+    return _revisit_action(request, pk, act, "Agreed. Attune will remind you both.")
+
+
+@login_required
+@require_POST
+def revisit_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DeclineForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+
+    def act(user, revisit):
+        revisit_decline(user=user, revisit=revisit, message=message)
+
+    done = "Declined. You can propose another time whenever you like."
+    return _revisit_action(request, pk, act, done)
+
+
+@login_required
+@require_POST
+def revisit_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user, revisit):
+        revisit_cancel(user=user, revisit=revisit)
+
+    return _revisit_action(request, pk, act, "Cancelled. Your partner has been told.")
+
+
+@login_required
+@require_POST
+def revisit_done_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user, revisit):
+        revisit_mark_done(user=user, revisit=revisit)
+
+    return _revisit_action(request, pk, act, "Marked as done. Well done for coming back together.")
+
+
+@login_required
+@require_POST
+def revisit_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user, revisit):
+        rating = _valid(RatingForm(request.POST), "Choose from 1 to 5.")["rating"]
+        revisit_rate(user=user, revisit=revisit, rating=rating)
+
+    return _revisit_action(request, pk, act, "Thank you.")
+
+
+@login_required
+@require_POST
+def revisit_more_time_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "I need more time": the agreed time moves on by 15 or 30 minutes."""
+
+    def act(user, revisit):
+        minutes = _valid(MoreTimeForm(request.POST), "Choose 15 or 30 minutes.")["minutes"]
+        when = revisit.scheduled_for + timedelta(minutes=minutes)
+        revisit_move(user=user, revisit=revisit, when=max(when, timezone.now()))
+
+    return _revisit_action(request, pk, act, "Moved. Your partner has been told.")
+
+
+@login_required
+@require_POST
+def revisit_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another time: a counter-proposal while proposed, a move once agreed."""
+
+    def act(user, revisit):
+        form = RevisitForm(request.POST)
+        when = _valid(form, " ".join(form.errors.get("scheduled_for", [])))["scheduled_for"]
+        if revisit.status == Revisit.Status.PROPOSED:
+            revisit_propose(proposer=user, when=when, flag=revisit.flag)
+        else:
+            revisit_move(user=user, revisit=revisit, when=when)
+
+    return _revisit_action(request, pk, act, "New time sent to your partner.")
 
 
 @login_required

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from attune.sql import columns, fetch, table
 from content.models import Article
 
 EDITOR_GROUP = "editor"
@@ -27,40 +26,14 @@ def articles_visible_to(*, viewer) -> QuerySet[Article]:
     return Article.objects.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
 
 
-def _visible_sql(viewer, alias: str) -> tuple[str, list]:
-    """`articles_visible_to` as a plain-SQL condition on the article table `alias`."""
-    if is_editor(viewer):
-        return "1 = 1", []
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    published = Article.Status.PUBLISHED.value
-    return f"{alias}.status = %s AND {alias}.publish_at <= %s", [published, now]
-
-
 def article_with_related(*, viewer, slug: str) -> tuple[Article | None, list[Article]]:
     """The article at `slug` if `viewer` may see it, and the related articles they may see,
-    by title: what the article page shows, in two plain queries (`articles_visible_to`'s rule
-    in SQL). Through the ORM, building these queries took more than half of the page's own
-    time (see README's Benchmarks)."""
-    visible, params = _visible_sql(viewer, "a")
-    found = fetch(
-        Article,
-        f"SELECT {columns(Article, 'a')} FROM {table(Article)} a "  # noqa: S608
-        f"WHERE a.slug = %s AND {visible}",
-        [slug, *params],
-    )
-    if not found:
+    by title."""
+    visible = articles_visible_to(viewer=viewer)
+    article = visible.filter(slug=slug).first()
+    if article is None:
         return None, []
-    article = found[0]
-    through = Article.related.through._meta
-    source = through.get_field("from_article").column
-    target = through.get_field("to_article").column
-    related = fetch(
-        Article,
-        f"SELECT {columns(Article, 'a')} FROM {table(Article)} a "  # noqa: S608
-        f"JOIN {connection.ops.quote_name(through.db_table)} r ON r.{target} = a.id "
-        f"WHERE r.{source} = %s AND {visible} ORDER BY a.title, a.id",
-        [article.pk, *params],
-    )
+    related = list(visible.filter(pk__in=article.related.values("pk")).order_by("title", "pk"))
     return article, related
 
 

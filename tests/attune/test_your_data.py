@@ -8,9 +8,10 @@ from django.test import override_settings
 from django.urls import reverse
 from pytest_django.asserts import assertRedirects
 
+from attune.delivery import notification_email_send
 from attune.models import Notification, User
 from attune.selectors import couple_for_user
-from attune.services import notification_create, notification_email_send
+from attune.services import notification_create
 from checkins.models import Answer, CheckIn
 from tests.attune.test_linking import reauthenticate
 from tests.factories import CheckInFactory

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from checkins.lanes import LANE_HEIGHT, WIDTH, build_lane, lane_segments, shading, ticks
+from checkins.presenters import day_label, days_of
 from checkins.selectors import Cursor
-from checkins.timeline import cursor_decode, cursor_encode, day_label, group_by_day
+from checkins.timeline import cursor_decode, cursor_encode
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -108,12 +109,12 @@ def test_garbage_cursors_are_rejected(raw):
 def test_days_follow_the_viewers_time_zone():
     late = SimpleNamespace(occurred_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
     early = SimpleNamespace(occurred_at=datetime(2026, 11, 22, 14, 0, tzinfo=UTC))
-    tokyo = group_by_day([late, early], zoneinfo.ZoneInfo("Asia/Tokyo"))
+    tokyo = days_of([late, early], tz=zoneinfo.ZoneInfo("Asia/Tokyo"), today=date(2026, 11, 23))
     assert [(d.date, len(d.entries)) for d in tokyo] == [
         (date(2026, 11, 23), 1),
         (date(2026, 11, 22), 1),
     ]
-    london = group_by_day([late, early], zoneinfo.ZoneInfo("Europe/London"))
+    london = days_of([late, early], tz=zoneinfo.ZoneInfo("Europe/London"), today=date(2026, 11, 23))
     assert [(d.date, len(d.entries)) for d in london] == [(date(2026, 11, 22), 2)]
 
 

@@ -11,7 +11,8 @@ from pytest_django.asserts import assertContains, assertRedirects
 
 from attune.models import Notification
 from checkins.models import Flag, Reminder, Revisit
-from checkins.services import reminders_send_due, revisit_accept, revisit_move, revisit_propose
+from checkins.services import revisit_accept, revisit_move, revisit_propose
+from checkins.sweep import reminders_send_due
 
 NEW = reverse("checkins:revisit_new")
 
@@ -21,8 +22,20 @@ def typed(user, when: datetime) -> str:
     return when.astimezone(zoneinfo.ZoneInfo(user.time_zone)).strftime("%Y-%m-%dT%H:%M")
 
 
+ACTIONS = {
+    "accept": "revisit_accept",
+    "decline": "revisit_decline",
+    "cancel": "revisit_cancel",
+    "done": "revisit_done",
+    "rate": "revisit_rate",
+    "more-time": "revisit_more_time",
+    "move": "revisit_change",
+    "counter": "revisit_change",
+}
+
+
 def act(client, revisit, action, **data):
-    return client.post(reverse("checkins:revisit_act", args=[revisit.pk, action]), data)
+    return client.post(reverse(f"checkins:{ACTIONS[action]}", args=[revisit.pk]), data)
 
 
 @pytest.fixture

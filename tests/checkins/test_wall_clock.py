@@ -85,7 +85,7 @@ def test_a_revisit_moved_into_the_second_pass_keeps_its_nudge(
     client.post(NEW_REVISIT, {"scheduled_for": "2026-10-25T02:40"})
     revisit = revisit_accept(user=partner_b, revisit=Revisit.objects.get())
     time_machine.move_to(at(2026, 10, 25, 1, 10), tick=False)  # 02:10 the second time
-    move = reverse("checkins:revisit_act", args=[revisit.pk, "move"])
+    move = reverse("checkins:revisit_change", args=[revisit.pk])
     assert client.post(move, {"scheduled_for": "2026-10-25T02:50"}).status_code == 302
     revisit.refresh_from_db()
     assert revisit.scheduled_for == at(2026, 10, 25, 1, 50)

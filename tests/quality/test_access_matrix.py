@@ -110,7 +110,13 @@ MATRIX = {
         unlinked=404,
         therapists=404,  # only once agreed
     ),
-    "timeline/revisits/<int:pk>/<slug:action>/": POST_ONLY,
+    "timeline/revisits/<int:pk>/accept/": POST_ONLY,
+    "timeline/revisits/<int:pk>/decline/": POST_ONLY,
+    "timeline/revisits/<int:pk>/cancel/": POST_ONLY,
+    "timeline/revisits/<int:pk>/done/": POST_ONLY,
+    "timeline/revisits/<int:pk>/rate/": POST_ONLY,
+    "timeline/revisits/<int:pk>/more-time/": POST_ONLY,
+    "timeline/revisits/<int:pk>/change/": POST_ONLY,
     "articles/": PUBLIC,
     "articles/search/": PUBLIC,
     "articles/feed/": PUBLIC,
@@ -198,6 +204,10 @@ def world(db):
     return {"people": people, "objects": objects, "accesses": accesses, "token": token}
 
 
+# Each thing a partner can do to a revisit has its own view and URL.
+ACTIONS = ["accept", "decline", "cancel", "done", "rate", "more-time", "change"]
+
+
 def url_for(route: str, world: dict, whose: str = "ours") -> str:
     objects = world["objects"][whose]
     values = {
@@ -210,7 +220,7 @@ def url_for(route: str, world: dict, whose: str = "ours") -> str:
         "timeline/flags/<int:pk>/": objects["flag"].pk,
         "timeline/revisits/<int:pk>/": objects["revisit"].pk,
         "timeline/revisits/<int:pk>/calendar.ics": objects["revisit"].pk,
-        "timeline/revisits/<int:pk>/<slug:action>/": objects["revisit"].pk,
+        **{f"timeline/revisits/<int:pk>/{action}/": objects["revisit"].pk for action in ACTIONS},
     }
     url = "/" + route
     url = url.replace("<int:pk>", str(values.get(route, 0)))
@@ -235,7 +245,7 @@ OBJECT_POSTS = [
     "partner/invitations/<int:pk>/withdraw/",
     "timeline/checkins/<int:pk>/delete/",
     "timeline/checkins/<int:pk>/answer/",
-    "timeline/revisits/<int:pk>/<slug:action>/",
+    *(f"timeline/revisits/<int:pk>/{action}/" for action in ACTIONS),
 ]
 OBJECT_GETS = [
     "timeline/flags/<int:pk>/",

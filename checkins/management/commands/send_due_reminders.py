@@ -7,7 +7,8 @@ import time
 from django.core.management.base import BaseCommand
 
 from attune.services import therapist_access_expire
-from checkins.services import reminders_send_due, revisits_mark_missed
+from checkins.services import revisits_mark_missed
+from checkins.sweep import reminders_send_due
 
 
 class Command(BaseCommand):

@@ -29,15 +29,15 @@ from attune.services import (
     therapist_renew,
     therapist_revoke,
 )
-from checkins.rendering import render_entries
-from checkins.selectors import (
-    couple_summary,
-    flags_recent,
-    mark_for_viewer,
-    timeline_page,
+from checkins.presenters import (
+    days_of,
+    entries_for_viewer,
+    names_for,
+    picture_window,
     two_lane_pictures,
 )
-from checkins.timeline import day_label, group_by_day
+from checkins.selectors import checkins_between, timeline_page
+from therapists.selectors import couple_flags_recent, couple_partners, couple_summary
 
 NEW_CODE = "attune_new_therapist_code"
 
@@ -60,7 +60,7 @@ def therapist_setup(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your therapist account is ready.")
             return redirect("therapist_dashboard")
-    return render(request, "attune/therapist/setup.html", {"form": form})
+    return render(request, "therapists/setup.html", {"form": form})
 
 
 @login_required
@@ -69,7 +69,7 @@ def therapist_dashboard(request: HttpRequest) -> HttpResponse:
     _therapist_only(request)
     return render(
         request,
-        "attune/therapist/dashboard.html",
+        "therapists/dashboard.html",
         {"accesses": therapist_couples(therapist=request.user), "now": timezone.now()},
     )
 
@@ -87,7 +87,7 @@ def therapist_join_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Joined. Access starts once both partners consent.")
             return redirect("therapist_dashboard")
-    return render(request, "attune/therapist/join.html", {"form": form})
+    return render(request, "therapists/join.html", {"form": form})
 
 
 def _access_or_404(request: HttpRequest, pk: int):
@@ -98,9 +98,22 @@ def _access_or_404(request: HttpRequest, pk: int):
     return access
 
 
-def _members(access):
-    members = [m.user for m in access.couple.memberships.select_related("user").order_by("seat")]
-    return members if len(members) == 2 else None
+def _pictures(request: HttpRequest, access, partners) -> list:
+    now, tz = timezone.now(), timezone.get_current_timezone()
+    window = picture_window(now=now, tz=tz)
+    if not partners:
+        return []
+    rows = checkins_between(viewer=request.user, start=window.reads_from, end=window.day_end)
+    first, second = partners
+    return two_lane_pictures(
+        [c for c in rows if c.couple_id == access.couple_id],
+        window=window,
+        now=now,
+        tz=tz,
+        top=(first.pk, first.display_name),
+        bottom=(second.pk, second.display_name),
+        flags=couple_flags_recent(access=access, partners=partners),
+    )
 
 
 @login_required
@@ -110,26 +123,19 @@ def therapist_couple(request: HttpRequest, pk: int) -> HttpResponse:
     access = _access_or_404(request, pk)
     access_log_write(therapist=request.user, access=access, what="timeline")
     page = timeline_page(viewer=request.user, couple_id=access.couple_id)
-    members = _members(access)
-    mark_for_viewer(page.entries, viewer=request.user, couple_id=None, people=members or ())
-    render_entries(request, page.entries)
-    today = timezone.localdate()
-    days = [
-        {"date": d.date, "label": day_label(d.date, today), "entries": d.entries}
-        for d in group_by_day(page.entries, timezone.get_current_timezone())
-    ]
-    pictures = two_lane_pictures(
-        viewer=request.user,
-        partner=None,
-        now=timezone.now(),
-        tz=timezone.get_current_timezone(),
-        flags=[f for f in flags_recent(viewer=members[0]) if f.couple_id == access.couple_id]
-        if members
-        else [],
-        people=tuple(members) if members else None,
+    partners = couple_partners(access=access)
+    names = names_for(request.user, partners or ())
+    entries_for_viewer(
+        page.entries, viewer=request.user, couple_id=None, names=names, now=timezone.now()
     )
-    context = {"access": access, "days": days, "pictures": pictures, "members": members}
-    return render(request, "attune/therapist/couple.html", context)
+    days = days_of(page.entries, tz=timezone.get_current_timezone(), today=timezone.localdate())
+    context = {
+        "access": access,
+        "days": days,
+        "pictures": _pictures(request, access, partners),
+        "members": partners,
+    }
+    return render(request, "therapists/couple.html", context)
 
 
 @login_required
@@ -143,12 +149,15 @@ def therapist_summary(request: HttpRequest, pk: int) -> HttpResponse:
         tz = timezone.get_current_timezone()
         start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=tz)
         end = datetime.combine(form.cleaned_data["end"], time.min, tzinfo=tz) + timedelta(days=1)
-        summary = couple_summary(
-            viewer=request.user, couple_id=access.couple_id, start=start, end=end
-        )
+        summary = couple_summary(viewer=request.user, access=access, start=start, end=end)
         access_log_write(therapist=request.user, access=access, what="summary")
-    context = {"access": access, "form": form, "summary": summary, "members": _members(access)}
-    return render(request, "attune/therapist/summary.html", context)
+    context = {
+        "access": access,
+        "form": form,
+        "summary": summary,
+        "members": couple_partners(access=access),
+    }
+    return render(request, "therapists/summary.html", context)
 
 
 # --- The couple's side --------------------------------------------------------------------
@@ -175,7 +184,7 @@ def _access_page(request: HttpRequest, **extra) -> HttpResponse:
         "now": timezone.now(),
         **extra,
     }
-    return render(request, "attune/therapist/access.html", context)
+    return render(request, "therapists/access.html", context)
 
 
 @partner_required

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TherapistsConfig(AppConfig):
+    name = "therapists"
+    verbose_name = "Therapist views"
