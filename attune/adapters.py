@@ -1,18 +1,53 @@
+from datetime import timedelta
+
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 
-from attune.models import Invitation, User
-from attune.services import invitation_accept
+from attune.models import User
 
-# Where the invitation page keeps an e-mailed token while the invitee signs up.
+# Where the invitation page keeps an e-mailed token while a signed-out invitee signs up.
 PENDING_INVITATION = "attune_pending_invitation"
+# Long enough to sign up and open the confirmation e-mail, short enough that a token left
+# in a shared browser does not wait for the next person.
+PENDING_LIFETIME = timedelta(hours=1)
+
+TOO_MANY_PASSWORDS = (
+    "Too many wrong passwords for this address. If it is yours, choose “Send me a sign-in "
+    "code” below: the code goes only to your inbox. Or wait a few minutes and try again."
+)
+
+
+def invitation_keep(request: HttpRequest, token: str) -> None:
+    """Keep an invitation's token for the sign-up that follows in this browser. It belongs
+    to nobody yet: only the account created in that sign-up claims it (`save_user`)."""
+    until = (timezone.now() + PENDING_LIFETIME).timestamp()
+    request.session[PENDING_INVITATION] = {"token": token, "until": until, "user": None}
+
+
+def invitation_kept_for(request: HttpRequest, user_id: int | None) -> str | None:
+    """The kept token, if the account `user_id` claimed it at sign-up and it has not
+    expired."""
+    kept = request.session.get(PENDING_INVITATION)
+    if user_id is None or not isinstance(kept, dict) or kept.get("user") != user_id:
+        return None
+    if kept.get("until", 0) < timezone.now().timestamp():
+        return None
+    return kept.get("token")
+
+
+def invitation_drop(request: HttpRequest) -> None:
+    request.session.pop(PENDING_INVITATION, None)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Attune's account rules on top of allauth's flows."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": TOO_MANY_PASSWORDS,
+    }
 
     def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
@@ -21,20 +56,36 @@ class AccountAdapter(DefaultAccountAdapter):
         user.time_zone = form.cleaned_data["time_zone"]
         if commit:
             user.save()
+            kept = request.session.get(PENDING_INVITATION)
+            if isinstance(kept, dict) and kept.get("user") is None:
+                # The account made in this sign-up, and no other, may take the invitation.
+                request.session[PENDING_INVITATION] = {**kept, "user": user.pk}
         return user
 
-    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
-        """An invitee who signed up through an invitation link arrives linked once their
-        address is verified."""
-        confirmed = super().confirm_email(request, email_address)
-        token = request.session.pop(PENDING_INVITATION, None)
-        if confirmed and token:
-            try:
-                invitation_accept(
-                    user=email_address.user, raw=token, channel=Invitation.Channel.EMAIL
-                )
-            except ValidationError as error:
-                messages.error(request, error.messages[0])
-            else:
-                messages.success(request, "You are linked with your partner. Welcome.")
-        return confirmed
+    def login(self, request: HttpRequest, user: User) -> None:
+        """A token someone else left in this browser is dropped at every other login."""
+        kept_for_user = invitation_kept_for(request, user.pk)
+        super().login(request, user)
+        if kept_for_user is None:
+            invitation_drop(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        """After a sign-up through an invitation, once the address is confirmed: back to
+        that invitation, which says who invites them and links only when they accept. The
+        token now travels in that address alone; the session lets it go."""
+        kept = request.session.get(PENDING_INVITATION)
+        user_id = kept.get("user") if isinstance(kept, dict) else None
+        token = invitation_kept_for(request, user_id)
+        if token:
+            invitation_drop(request)
+            return reverse("invitation", args=[token])
+        return super().get_signup_redirect_url(request)
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """The new account made through an invitation goes to that invitation's page, which
+        says who invites them and links only when they press accept."""
+        token = invitation_kept_for(request, request.user.pk)
+        if token:
+            invitation_drop(request)
+            return reverse("invitation", args=[token])
+        return super().get_login_redirect_url(request)

@@ -186,6 +186,14 @@ class Notification(models.Model):
             "therapist_consent",
             "Your partner invited a therapist. Your consent is needed.",
         )
+        THERAPIST_JOINED = (
+            "therapist_joined",
+            "A therapist entered your couple's code. See who it is before you consent.",
+        )
+        THERAPIST_STARTED = (
+            "therapist_started",
+            "You have both consented: your therapist's access has started.",
+        )
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -264,8 +272,16 @@ class TherapistAccess(models.Model):
 
 
 class Consent(models.Model):
+    """One partner's consent to one named therapist (who had joined when it was given):
+    access starts only when both partners consent to the therapist who holds it."""
+
     access = models.ForeignKey(TherapistAccess, on_delete=models.CASCADE, related_name="consents")
     partner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    # Empty for a consent given before anyone had joined (before this rule): it counts for
+    # nobody.
+    therapist = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     given_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

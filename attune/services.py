@@ -271,9 +271,10 @@ def therapist_become(*, user: User, data: dict) -> TherapistProfile:
 def therapist_invite(
     *, partner: User, duration_days: int, email: str = "", join_url: str = ""
 ) -> tuple[TherapistAccess, str]:
-    """A partner invites a therapist with a code (sent by e-mail when an address is given);
-    inviting counts as that partner's consent. Returns the access and the code, which only
-    this return value and that e-mail ever hold."""
+    """A partner invites a therapist with a code (sent by e-mail when an address is given).
+    Inviting is not consenting: nobody can consent before they can see who joined with the
+    code. Returns the access and the code, which only this return value and that e-mail
+    ever hold."""
     couple_view = couple_for_user(user=partner)
     if couple_view is None:
         raise ValidationError("Link with your partner first.")
@@ -288,7 +289,6 @@ def therapist_invite(
             created_by=partner,
         )
         ConsentEvent.objects.create(access=access, actor=partner, kind=ConsentEvent.Kind.INVITED)
-        _consent(access, partner)
         if couple_view.partner is not None:
             notification_create(
                 user=couple_view.partner,
@@ -308,42 +308,71 @@ def therapist_invite(
     return access, code
 
 
+def _partners_of(access: TherapistAccess) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            couple=access.couple, ended_at__isnull=True
+        ).select_related("user")
+    ]
+
+
+def _notify_partners(access: TherapistAccess, kind: str) -> None:
+    for person in _partners_of(access):
+        notification_create(user=person, kind=kind, url=reverse("therapist_access"))
+
+
 def _consent(access: TherapistAccess, partner: User) -> None:
-    Consent.objects.get_or_create(access=access, partner=partner)
+    """`partner` consents to the therapist who holds `access` now, by name."""
+    Consent.objects.update_or_create(
+        access=access,
+        partner=partner,
+        defaults={"therapist_id": access.therapist_id, "given_at": timezone.now()},
+    )
     ConsentEvent.objects.create(access=access, actor=partner, kind=ConsentEvent.Kind.CONSENTED)
     _maybe_start(access)
 
 
 def _maybe_start(access: TherapistAccess) -> None:
-    """Access starts when the therapist has joined and every current partner consents."""
+    """Access starts when both current partners consent to the therapist who joined."""
     if access.started_at or access.ended_at or access.therapist_id is None:
         return
-    partners = set(
-        Membership.objects.filter(couple=access.couple, ended_at__isnull=True).values_list(
-            "user_id", flat=True
+    partners = {p.pk for p in _partners_of(access)}
+    consenting = set(
+        access.consents.filter(therapist_id=access.therapist_id).values_list(
+            "partner_id", flat=True
         )
     )
-    consenting = set(access.consents.values_list("partner_id", flat=True))
     if len(partners) == 2 and partners <= consenting:
         now = timezone.now()
         access.started_at = now
         access.expires_at = now + timedelta(days=access.duration_days)
         access.save(update_fields=["started_at", "expires_at"])
         ConsentEvent.objects.create(access=access, kind=ConsentEvent.Kind.STARTED)
+        _notify_partners(access, Notification.Kind.THERAPIST_STARTED)
 
 
 def therapist_consent(*, partner: User, access: TherapistAccess) -> TherapistAccess:
-    """The other partner's consent (or a renewal's second consent)."""
+    """A partner's consent to the named therapist who joined (or to a renewal's)."""
     with transaction.atomic():
         access = TherapistAccess.objects.select_for_update().get(pk=access.pk)
         if access.ended_at is not None:
             raise ValidationError("This access has ended.")
+        if access.started_at is not None:
+            raise ValidationError("This access has started already; nothing more is needed.")
+        if access.therapist_id is None:
+            raise ValidationError(
+                "Nobody has entered the code yet. You can consent once you can see who it is."
+            )
+        if access.consents.filter(partner=partner, therapist_id=access.therapist_id).exists():
+            raise ValidationError("You have already consented to this therapist.")
         _consent(access, partner)
     return access
 
 
 def therapist_join(*, therapist: User, code: str) -> TherapistAccess:
-    """A therapist enters the code a couple gave them."""
+    """A therapist enters the code a couple gave them. Nothing starts: each partner is told,
+    sees who joined, and consents to that person."""
     if not therapist.is_therapist:
         raise ValidationError("Only therapist accounts can join a couple as their therapist.")
     normal = normalize_code(code)
@@ -363,7 +392,7 @@ def therapist_join(*, therapist: User, code: str) -> TherapistAccess:
         access.token_hash = None  # single use
         access.save(update_fields=["therapist", "token_hash"])
         ConsentEvent.objects.create(access=access, actor=therapist, kind=ConsentEvent.Kind.JOINED)
-        _maybe_start(access)
+        _notify_partners(access, Notification.Kind.THERAPIST_JOINED)
     return access
 
 
@@ -396,6 +425,13 @@ def therapist_renew(*, partner: User, access: TherapistAccess) -> TherapistAcces
         )
         ConsentEvent.objects.create(access=renewed, actor=partner, kind=ConsentEvent.Kind.RENEWED)
         _consent(renewed, partner)
+        for person in _partners_of(renewed):
+            if person.pk != partner.pk:
+                notification_create(
+                    user=person,
+                    kind=Notification.Kind.THERAPIST_CONSENT,
+                    url=reverse("therapist_access"),
+                )
     return renewed
 
 

@@ -135,6 +135,13 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "attune_cache",
     },
+    # `{% cache %}` fragments, kept in each process. Only markup that is the same for every
+    # user and changes only with the code goes here (the empty check-in form's fields:
+    # about half of rendering a timeline), so no node can ever serve a stale one.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "attune-fragments",
+    },
 }
 
 # --- Background work ------------------------------------------------------------------------
@@ -196,10 +203,20 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",
-    # Attune's own: partner invitations sent, and invitation codes tried.
+    # Attune's own: partner invitations sent, and invitation codes tried, by partners and
+    # by therapists.
     "link_invite": "10/h/user,30/h/ip",
     "link_code": "10/10m/user,20/10m/ip",
+    "therapist_code": "10/10m/user,20/10m/ip",
 }
+# Anyone who knows an address can use up its failed-password limit, so its owner always
+# has a way in that only they have: a sign-in code sent to that address (or a passkey).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Adding, removing or changing an address, changing the password and the two-factor pages
+# ask for the password (or a passkey) again when the last sign-in is over five minutes old:
+# a borrowed, signed-in phone is not enough to take the account over.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Attune"

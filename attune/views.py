@@ -3,7 +3,6 @@ import io
 import json
 
 from allauth.account.decorators import reauthentication_required
-from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -13,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from attune.adapters import PENDING_INVITATION
+from attune.adapters import invitation_drop, invitation_keep
 from attune.decorators import partner_required
 from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm
 from attune.models import Invitation
+from attune.ratelimits import rate_limited
 from attune.selectors import (
     couple_for_user,
     export_rows,
@@ -67,15 +67,11 @@ def _accept_url(request: HttpRequest):
     return lambda token: request.build_absolute_uri(reverse("invitation", args=[token]))
 
 
-def _rate_limited(request: HttpRequest, action: str) -> bool:
-    return not ratelimit.consume(request, action=action, user=request.user)
-
-
 @partner_required
 @require_POST
 def invite_email(request: HttpRequest) -> HttpResponse:
     form = InviteEmailForm(request.POST)
-    if _rate_limited(request, "link_invite"):
+    if rate_limited(request, "link_invite"):
         form.add_error(None, "That's a lot of invitations. Try again in a while.")
     if form.is_valid():
         try:
@@ -96,7 +92,7 @@ def invite_email(request: HttpRequest) -> HttpResponse:
 @partner_required
 @require_POST
 def invite_code(request: HttpRequest) -> HttpResponse:
-    if _rate_limited(request, "link_invite"):
+    if rate_limited(request, "link_invite"):
         messages.error(request, "That's a lot of invitations. Try again in a while.")
         return redirect("partner")
     try:
@@ -134,7 +130,7 @@ def code_enter(request: HttpRequest) -> HttpResponse:
     """Type the code your partner reads out; see who invited you before accepting."""
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if _rate_limited(request, "link_code"):
+        if rate_limited(request, "link_code"):
             form.add_error(None, "Too many tries. Wait a few minutes, then try again.")
         if form.is_valid():
             try:
@@ -160,8 +156,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as error:
         return render(request, "attune/invitation.html", {"error": error.messages[0]}, status=410)
     if not request.user.is_authenticated:
-        # Kept for after sign-up: confirming the e-mail address accepts it (see adapters).
-        request.session[PENDING_INVITATION] = token
+        # Kept for the sign-up that may follow: the account it creates comes back here to
+        # accept, and no other account can use it (see attune.adapters).
+        invitation_keep(request, token)
         return render(request, "attune/invitation.html", {"invitation": found, "token": token})
     if request.method == "GET":
         return render(request, "attune/invitation.html", {"invitation": found, "token": token})
@@ -171,7 +168,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @partner_required
 @require_POST
 def code_accept(request: HttpRequest) -> HttpResponse:
-    if _rate_limited(request, "link_code"):
+    if rate_limited(request, "link_code"):
         messages.error(request, "Too many tries. Wait a few minutes, then try again.")
         return redirect("code_enter")
     return _accept(request, raw=request.POST.get("code", ""), channel=Invitation.Channel.CODE)
@@ -183,7 +180,7 @@ def _accept(request: HttpRequest, *, raw: str, channel: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("partner")
-    request.session.pop(PENDING_INVITATION, None)
+    invitation_drop(request)
     partner = next(m.user for m in couple.memberships.all() if m.user_id != request.user.pk)
     messages.success(request, f"You and {partner.display_name} are linked. Welcome.")
     return redirect("checkins:timeline")

@@ -51,6 +51,16 @@ def entries_for_viewer(
             and entry.couple_id == couple_id
             and entry.occurred_at >= answerable_since
         )
+        # Everything the rendered entry depends on but its zone and the CSRF secret its
+        # forms carry (checkins/fragments.py adds those): a check-in never changes once
+        # written; who reads it, its answers and what the viewer may do with it can.
+        entry.fragment_key = (
+            entry.pk,
+            viewer.pk,
+            entry.who,
+            entry.can_answer,
+            tuple((a.pk, a.who) for a in entry.answer_list),
+        )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def _newest_ids(viewer: User) -> dict:
     """The newest visible check-in and the newest answer in the viewer's active couple, as
     querysets of ids, newest first; the index on (couple, id) answers each with one row."""
     active = memberships_of(user=viewer).active
-    newest = CheckIn.objects.filter(_visible(viewer)).order_by("-pk").values("pk")
+    newest = checkins_visible_to(viewer=viewer).order_by("-pk").values("pk")
     answers = Answer.objects.filter(couple_id=active.couple.pk if active else None)
     return {
         "live_checkin": newest,
@@ -178,14 +178,19 @@ def timeline_news(*, viewer: User, since: LiveCursor) -> list[CheckIn]:
     return list(with_answers(news.order_by("-occurred_at", "-pk")))
 
 
-def checkins_between(*, viewer: User, start: datetime, end: datetime) -> list[CheckIn]:
-    """Visible check-ins from `start` to `end`, oldest first, with only what the two-lane
-    picture reads."""
+def checkins_between(
+    *, viewer: User, start: datetime, end: datetime, couple_id: int | None = None
+) -> list:
+    """Visible check-ins from `start` to `end`, oldest first, as rows of what the two-lane
+    picture reads (a week holds a hundred or more; it needs no model instances);
+    `couple_id` narrows a therapist's view to one of their couples."""
+    entries = checkins_visible_to(viewer=viewer)
+    if couple_id is not None:
+        entries = entries.filter(couple_id=couple_id)
     return list(
-        checkins_visible_to(viewer=viewer)
-        .filter(occurred_at__gte=start, occurred_at__lt=end)
+        entries.filter(occurred_at__gte=start, occurred_at__lt=end)
         .order_by("occurred_at", "pk")
-        .only("couple", "author", "state", "intensity", "occurred_at")
+        .values_list("pk", "author_id", "state", "intensity", "occurred_at", named=True)
     )
 
 

@@ -30,6 +30,7 @@ from checkins.forms import (
     RatingForm,
     RevisitForm,
 )
+from checkins.fragments import entries_render
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit
 from checkins.presenters import (
@@ -41,6 +42,7 @@ from checkins.presenters import (
 )
 from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import (
+    Cursor,
     LiveCursor,
     TimelinePage,
     checkins_between,
@@ -82,8 +84,16 @@ def parse_day(raw: str | None) -> date | None:
         return None
 
 
-def _shown(viewer: User, entries: list[CheckIn], couple_view: CoupleView | None) -> list:
-    """The entries as the viewer reads them, grouped into days of their calendar."""
+def _shown(
+    request: HttpRequest,
+    entries: list[CheckIn],
+    couple_view: CoupleView | None,
+    *,
+    oob: bool = False,
+    answer_error: str = "",
+) -> list:
+    """The entries as the viewer reads them, rendered, grouped into days of their calendar."""
+    viewer = request.user
     entries_for_viewer(
         entries,
         viewer=viewer,
@@ -91,6 +101,7 @@ def _shown(viewer: User, entries: list[CheckIn], couple_view: CoupleView | None)
         names=names_for(viewer, [couple_view.partner if couple_view else None]),
         now=timezone.now(),
     )
+    entries_render(request, entries, oob=oob, answer_error=answer_error)
     return days_of(entries, tz=timezone.get_current_timezone(), today=timezone.localdate())
 
 
@@ -129,8 +140,8 @@ def news_context(request: HttpRequest, since: LiveCursor, top_day: date | None) 
     news = timeline_news(viewer=viewer, since=since)
     fresh = [e for e in news if e.pk > since.checkin]
     changed = [e for e in news if e.pk <= since.checkin]
-    days = _shown(viewer, fresh, couple_view)
-    _shown(viewer, changed, couple_view)
+    days = _shown(request, fresh, couple_view)
+    _shown(request, changed, couple_view, oob=True)
     newest_day = max([d.date for d in days] + ([top_day] if top_day else []), default=None)
     return {
         "couple_view": couple_view,
@@ -152,23 +163,31 @@ def _described(flags: list[Flag], viewer: User, couple_view: CoupleView | None) 
     return flags
 
 
-def _page_context(request: HttpRequest, form: CheckInForm | None = None) -> dict:
+def _page_context(
+    request: HttpRequest, *, before: Cursor | None = None, form: CheckInForm | None = None
+) -> dict:
+    """The whole page; with `before`, an older page of entries under the same header (for
+    a browser without JavaScript, or "Load older" opened in a new tab)."""
     viewer = request.user
     couple_view = couple_for_user(user=viewer)
-    page = timeline_page(viewer=viewer)
-    days = _shown(viewer, page.entries, couple_view)
+    page = timeline_page(viewer=viewer, before=before)
+    days = _shown(request, page.entries, couple_view)
     flags = flags_recent(viewer=viewer)
+    first = before is None
     return {
         "couple_view": couple_view,
         "days": days,
         "older": cursor_encode(page.older) if page.older else None,
         "last_day": days[-1].date if days else None,
         "form": form or CheckInForm(),
-        "is_first_page": True,
-        "pictures": _pictures(viewer, couple_view, flags, page),
+        "is_first_page": first,
+        "pictures": _pictures(viewer, couple_view, flags, page if first else None),
         "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
         "revisit": revisit_open(viewer=viewer),
-        **_live_context(page.live, days[0].date if days else None),
+        **_live_context(
+            page.live if first else live_cursor(viewer=viewer),
+            days[0].date if days and first else None,
+        ),
     }
 
 
@@ -176,7 +195,7 @@ def _older_context(request: HttpRequest, before) -> dict:
     """The next older page; a day already on the page continues in its own list."""
     viewer = request.user
     page = timeline_page(viewer=viewer, before=before)
-    days = _shown(viewer, page.entries, couple_for_user(user=viewer))
+    days = _shown(request, page.entries, couple_for_user(user=viewer))
     continued = parse_day(request.GET.get("day"))
     head = days[0] if days and days[0].date == continued else None
     return {
@@ -194,10 +213,9 @@ def timeline(request: HttpRequest) -> HttpResponse:
     if request.user.is_therapist:
         return redirect("therapist_dashboard")
     before = cursor_decode(request.GET.get("before", ""))
-    if before is None:
-        return render(request, TEMPLATE, _page_context(request))
-    context = _older_context(request, before)
-    return render(request, f"{TEMPLATE}#older_page" if request.htmx else TEMPLATE, context)
+    if before is not None and request.htmx:
+        return render(request, f"{TEMPLATE}#older_page", _older_context(request, before))
+    return render(request, TEMPLATE, _page_context(request, before=before))
 
 
 def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> HttpResponse:
@@ -276,14 +294,9 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect("checkins:timeline")
-    entry = checkin_as_shown(viewer, pk)
-    return render(request, f"{TEMPLATE}#entry", {"entry": entry, "answer_error": error})
-
-
-def checkin_as_shown(viewer: User, pk: int) -> CheckIn:
     entry = get_object_or_404(with_answers(checkins_visible_to(viewer=viewer)), pk=pk)
-    _shown(viewer, [entry], couple_for_user(user=viewer))
-    return entry
+    _shown(request, [entry], couple_for_user(user=viewer), answer_error=error)
+    return HttpResponse(entry.html)
 
 
 def _revisit_form(flag: Flag | None) -> RevisitForm:
@@ -468,7 +481,8 @@ def revisit_change_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act(user, revisit):
         form = RevisitForm(request.POST)
-        when = _valid(form, " ".join(form.errors.get("scheduled_for", [])))["scheduled_for"]
+        errors = form.errors.get("scheduled_for") or ["Choose a time."]
+        when = _valid(form, " ".join(errors))["scheduled_for"]
         if revisit.status == Revisit.Status.PROPOSED:
             revisit_propose(proposer=user, when=when, flag=revisit.flag)
         else:

@@ -58,11 +58,12 @@ def rivera(db):
 
 @pytest.fixture
 def half(partner_a, partner_b, rivera):
-    """Alex invited Dr. Rivera, who joined; Sam has not consented yet."""
+    """Alex invited Dr. Rivera, who joined; neither has consented to Dr. Rivera yet."""
     access, code = therapist_invite(partner=partner_a, duration_days=90)
     return therapist_join(therapist=rivera, code=code)
 
 
 @pytest.fixture
-def live(half, partner_b):
+def live(half, partner_a, partner_b):
+    therapist_consent(partner=partner_a, access=half)
     return therapist_consent(partner=partner_b, access=half)

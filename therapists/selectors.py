@@ -30,7 +30,7 @@ def couple_summary(
     """A period's summary of the couple of `access` (found through `therapist_access_for`,
     so live and the viewer's): check-ins per partner, flags per week by pattern, median time
     from flag to both regulated, revisits agreed, kept and missed, and the partners' "how
-    did it go" answers."""
+    did it go" answers, each revisit's together and without names."""
     couple_id = access.couple_id
     checkins = checkins_visible_to(viewer=viewer).filter(
         couple_id=couple_id, occurred_at__gte=start, occurred_at__lt=end
@@ -50,11 +50,15 @@ def couple_summary(
         couple_id=couple_id, scheduled_for__gte=start, scheduled_for__lt=end
     )
     statuses = Counter(revisits.values_list("status", flat=True))
-    ratings = list(
+    # Each revisit's answers together and without names (see README, "What a therapist
+    # sees"): the spread between the two is there, who gave which is not.
+    ratings: dict = {}
+    for when, rating in (
         RevisitRating.objects.filter(revisit__in=revisits)
-        .select_related("user", "revisit")
-        .order_by("revisit__scheduled_for")
-    )
+        .order_by("revisit__scheduled_for", "rating")
+        .values_list("revisit__scheduled_for", "rating")
+    ):
+        ratings.setdefault(when, []).append(rating)
     return {
         "checkins_per_partner": [
             (names.get(pk, "Former partner"), n) for pk, n in per_partner.items()
@@ -68,5 +72,5 @@ def couple_summary(
         "revisits_agreed": statuses["agreed"] + statuses["done"] + statuses["missed"],
         "revisits_kept": statuses["done"],
         "revisits_missed": statuses["missed"],
-        "ratings": ratings,
+        "ratings": list(ratings.items()),
     }

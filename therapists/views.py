@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from attune.decorators import partner_required
 from attune.forms import CodeForm, PeriodForm, TherapistInviteForm, TherapistProfileForm
+from attune.ratelimits import rate_limited
 from attune.selectors import (
     access_log_for,
     couple_for_user,
@@ -29,6 +30,7 @@ from attune.services import (
     therapist_renew,
     therapist_revoke,
 )
+from checkins.fragments import entries_render
 from checkins.presenters import (
     days_of,
     entries_for_viewer,
@@ -79,13 +81,18 @@ def therapist_dashboard(request: HttpRequest) -> HttpResponse:
 def therapist_join_view(request: HttpRequest) -> HttpResponse:
     _therapist_only(request)
     form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and rate_limited(request, "therapist_code"):
+        form.add_error(None, "Too many tries. Wait a few minutes, then try again.")
     if request.method == "POST" and form.is_valid():
         try:
             therapist_join(therapist=request.user, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error("code", error)
         else:
-            messages.success(request, "Joined. Access starts once both partners consent.")
+            messages.success(
+                request,
+                "Joined. The couple can now see who you are; access starts once both consent.",
+            )
             return redirect("therapist_dashboard")
     return render(request, "therapists/join.html", {"form": form})
 
@@ -103,10 +110,15 @@ def _pictures(request: HttpRequest, access, partners) -> list:
     window = picture_window(now=now, tz=tz)
     if not partners:
         return []
-    rows = checkins_between(viewer=request.user, start=window.reads_from, end=window.day_end)
+    rows = checkins_between(
+        viewer=request.user,
+        start=window.reads_from,
+        end=window.day_end,
+        couple_id=access.couple_id,
+    )
     first, second = partners
     return two_lane_pictures(
-        [c for c in rows if c.couple_id == access.couple_id],
+        rows,
         window=window,
         now=now,
         tz=tz,
@@ -128,6 +140,7 @@ def therapist_couple(request: HttpRequest, pk: int) -> HttpResponse:
     entries_for_viewer(
         page.entries, viewer=request.user, couple_id=None, names=names, now=timezone.now()
     )
+    entries_render(request, page.entries)
     days = days_of(page.entries, tz=timezone.get_current_timezone(), today=timezone.localdate())
     context = {
         "access": access,
@@ -173,9 +186,9 @@ def therapist_access(request: HttpRequest) -> HttpResponse:
 def _access_page(request: HttpRequest, **extra) -> HttpResponse:
     accesses = therapist_accesses_of_couple(partner=request.user)
     for access in accesses:
-        access.viewer_consented = any(
-            c.partner_id == request.user.pk for c in access.consents.all()
-        )
+        named = [c for c in access.consents.all() if c.therapist_id == access.therapist_id]
+        access.viewer_consented = any(c.partner_id == request.user.pk for c in named)
+        access.consent_count = len(named) if access.therapist_id else 0
     context = {
         "couple_view": couple_for_user(user=request.user),
         "accesses": accesses,

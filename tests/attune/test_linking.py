@@ -195,7 +195,10 @@ def test_an_invitee_without_account_signs_up_through_the_link_and_arrives_linked
     assert couple_for_user(user=sam) is None  # not before the address is verified
     confirm = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
     response = client.post(confirm.group(1), follow=True)
-    assertContains(response, "You are linked with your partner")
+    # Back on the invitation, which says who sent it: linked only once Sam accepts.
+    assertContains(response, "Alex invites you")
+    assert couple_for_user(user=User.objects.get(pk=sam.pk)) is None
+    client.post(link)
     sam = User.objects.get(pk=sam.pk)  # couples are remembered per user object (request)
     assert couple_for_user(user=sam).partner == alex
 

@@ -33,13 +33,15 @@ def urls(access):
     ]
 
 
-def test_access_starts_only_when_both_consent_and_lasts_the_chosen_time(half, partner_b):
+def test_access_starts_only_when_both_consent_and_lasts_the_chosen_time(half, partner_a, partner_b):
     assert not half.is_live
     access = therapist_consent(partner=partner_b, access=half)
+    assert not access.is_live  # inviting is not consenting: Alex has not consented yet
+    access = therapist_consent(partner=partner_a, access=half)
     assert access.is_live
     assert access.expires_at - access.started_at == timedelta(days=90)
     kinds = list(ConsentEvent.objects.filter(access=access).values_list("kind", flat=True))
-    assert kinds == ["invited", "consented", "joined", "consented", "started"]
+    assert kinds == ["invited", "joined", "consented", "consented", "started"]
 
 
 def test_the_therapist_sees_nothing_without_full_consent(client, half, rivera):

@@ -25,7 +25,7 @@ def test_couple_invites_both_consent_therapist_reads_then_is_refused(
     alex.goto("/partner/therapist/")
     expect(alex.get_by_text("What a therapist sees")).to_be_visible()
     alex.get_by_text("90 days", exact=True).click()
-    alex.get_by_role("button", name="Make a code and consent").click()
+    alex.get_by_role("button", name="Make a code").click()
     code = alex.locator(".code").inner_text()
 
     doctor.goto("/accounts/login/")
@@ -38,8 +38,13 @@ def test_couple_invites_both_consent_therapist_reads_then_is_refused(
     doctor.get_by_role("button", name="Join").click()
     expect(doctor.get_by_text("No couple has given you access right now.")).to_be_visible()
 
+    # Each partner sees who joined, and consents to that person; Alex first.
+    alex.goto("/partner/therapist/")
+    expect(alex.get_by_text("rivera@example.com")).to_be_visible()
+    alex.get_by_role("button", name="I consent to Dr. Rivera seeing our timeline").click()
+    expect(alex.get_by_text("1 of 2 of you consent to this person")).to_be_visible()
     sam.goto("/partner/therapist/")
-    sam.get_by_role("button", name="I consent").click()
+    sam.get_by_role("button", name="I consent to Dr. Rivera seeing our timeline").click()
     expect(sam.get_by_text("Sees your shared timeline until")).to_be_visible()
 
     doctor.reload()

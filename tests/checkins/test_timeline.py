@@ -134,6 +134,25 @@ def test_a_broken_cursor_shows_the_first_page(client, partner_a, partner_b):
         assertContains(response, 'class="entry ')
 
 
+def test_an_older_page_without_javascript_is_the_whole_page(client, partner_a, partner_b):
+    entries = [
+        CheckInFactory(author=partner_b, occurred_at=timezone.now() - timedelta(hours=i + 1))
+        for i in range(PAGE_SIZE + 3)
+    ]
+    client.force_login(partner_a)
+    first = client.get(TIMELINE)
+    older = first.context["older"]
+    response = client.get(TIMELINE, {"before": older})  # no htmx: a link opened as a page
+    assertContains(response, "You and Sam share this timeline.")
+    assertContains(response, 'id="checkin_form"')
+    assertContains(response, 'id="pictures"')
+    assertContains(response, f'id="checkin-{entries[-1].pk}"')
+    assertNotContains(response, f'id="checkin-{entries[0].pk}"')
+    # Live updates still know where they stand.
+    live = response.context["live"]
+    assert live.checkin == max(e.pk for e in entries)
+
+
 def _bulk(author, count):
     couple = author.memberships.get(ended_at__isnull=True).couple
     start = timezone.now() - timedelta(days=730)

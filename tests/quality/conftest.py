@@ -56,7 +56,9 @@ def cast(db):
     therapist = TherapistFactory(display_name="Rivera")
     TherapistProfile.objects.create(user=therapist, professional_name="Dr. Rivera", practice="P")
     _access, code = therapist_invite(partner=alex, duration_days=90)
-    access = therapist_consent(partner=sam, access=therapist_join(therapist=therapist, code=code))
+    access = therapist_join(therapist=therapist, code=code)
+    therapist_consent(partner=alex, access=access)
+    access = therapist_consent(partner=sam, access=access)
     return {
         "alex": alex,
         "sam": sam,

@@ -32,6 +32,7 @@ ROLES = [
     "unlinked",
     "t_none",
     "t_half",
+    "t_one",
     "t_revoked",
     "t_full",
     "editor",
@@ -58,6 +59,7 @@ def row(
         "unlinked": unlinked,
         "t_none": therapists,
         "t_half": therapists,
+        "t_one": therapists,
         "t_revoked": therapists,
         "t_full": t_full,
         "editor": editor,
@@ -169,11 +171,15 @@ def world(db):
         return user
 
     accesses = {}
-    for role in ("t_half", "t_revoked", "t_full"):
+    # t_half joined and nobody consented; t_one has Alex's consent only (a code handed to
+    # a therapist by one partner); t_revoked had both, then Sam ended it.
+    for role in ("t_half", "t_one", "t_revoked", "t_full"):
         people[role] = therapist(role)
         _access, code = therapist_invite(partner=alex, duration_days=90)
         access = therapist_join(therapist=people[role], code=code)
         if role != "t_half":
+            access = therapist_consent(partner=alex, access=access)
+        if role not in ("t_half", "t_one"):
             access = therapist_consent(partner=sam, access=access)
         if role == "t_revoked":
             therapist_revoke(partner=sam, access=access)

@@ -65,6 +65,7 @@ class Command(BaseCommand):
             return
         _access, code = therapist_invite(partner=alex, duration_days=90)
         access = therapist_join(therapist=therapist, code=code)
+        therapist_consent(partner=alex, access=access)
         therapist_consent(partner=sam, access=access)
 
     def _checkins(self, alex: User, sam: User) -> None:
