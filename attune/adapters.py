@@ -13,9 +13,12 @@ PENDING_INVITATION = "attune_pending_invitation"
 # in a shared browser does not wait for the next person.
 PENDING_LIFETIME = timedelta(hours=1)
 
+# allauth says this both for too many wrong passwords and for too many sign-in codes asked
+# for one address: either way its owner still has a way in.
 TOO_MANY_PASSWORDS = (
-    "Too many wrong passwords for this address. If it is yours, choose “Send me a sign-in "
-    "code” below: the code goes only to your inbox. Or wait a few minutes and try again."
+    "Too many tries for this address. If it is yours, you can still get in: a sign-in code "
+    "goes only to your inbox (“Send me a sign-in code” on the sign-in page; if you just asked "
+    "for one, check your inbox), and a passkey works at any time. Or wait a few minutes."
 )
 
 

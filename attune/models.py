@@ -186,6 +186,10 @@ class Notification(models.Model):
             "therapist_consent",
             "Your partner invited a therapist. Your consent is needed.",
         )
+        THERAPIST_INVITED = (
+            "therapist_invited",
+            "Your partner invited a therapist. You will be asked to consent once they join.",
+        )
         THERAPIST_JOINED = (
             "therapist_joined",
             "A therapist entered your couple's code. See who it is before you consent.",

@@ -292,7 +292,7 @@ def therapist_invite(
         if couple_view.partner is not None:
             notification_create(
                 user=couple_view.partner,
-                kind=Notification.Kind.THERAPIST_CONSENT,
+                kind=Notification.Kind.THERAPIST_INVITED,
                 url=reverse("therapist_access"),
             )
         if email:

@@ -196,6 +196,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
+    # Sign-in codes: each goes to the address's own inbox, so the per-address limit guards
+    # that inbox; a passkey is the way in no one else can use up.
+    "request_login_code": "20/m/ip,5/m/key",
     "signup": "10/m/ip",
     "reset_password": "10/m/ip,3/m/key",
     "reset_password_from_key": "20/m/ip",

@@ -31,9 +31,19 @@ urlpatterns = [
         name="therapist_invite",
     ),
     path(
-        "partner/therapist/<int:pk>/<slug:action>/",
-        therapist_views.therapist_access_act,
-        name="therapist_access_act",
+        "partner/therapist/<int:pk>/consent/",
+        therapist_views.therapist_consent_view,
+        name="therapist_consent",
+    ),
+    path(
+        "partner/therapist/<int:pk>/renew/",
+        therapist_views.therapist_renew_view,
+        name="therapist_renew",
+    ),
+    path(
+        "partner/therapist/<int:pk>/revoke/",
+        therapist_views.therapist_revoke_view,
+        name="therapist_revoke",
     ),
     path("therapist/", therapist_views.therapist_dashboard, name="therapist_dashboard"),
     path("therapist/setup/", therapist_views.therapist_setup, name="therapist_setup"),

@@ -162,11 +162,21 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "attune/invitation.html", {"invitation": found, "token": token})
     if request.method == "GET":
         return render(request, "attune/invitation.html", {"invitation": found, "token": token})
+    return _accept_link(request, token)
+
+
+# Linking lets a partner see your timeline, so pressing accept asks for the password again
+# when the last confirmation is a few minutes old: a borrowed, signed-in phone is not
+# enough. allauth keeps the POST and finishes it once the password is confirmed.
+@partner_required
+@reauthentication_required
+def _accept_link(request: HttpRequest, token: str) -> HttpResponse:
     return _accept(request, raw=token, channel=Invitation.Channel.EMAIL)
 
 
 @partner_required
 @require_POST
+@reauthentication_required
 def code_accept(request: HttpRequest) -> HttpResponse:
     if rate_limited(request, "link_code"):
         messages.error(request, "Too many tries. Wait a few minutes, then try again.")

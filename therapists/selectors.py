@@ -52,13 +52,13 @@ def couple_summary(
     statuses = Counter(revisits.values_list("status", flat=True))
     # Each revisit's answers together and without names (see README, "What a therapist
     # sees"): the spread between the two is there, who gave which is not.
-    ratings: dict = {}
-    for when, rating in (
+    ratings: dict[int, tuple] = {}
+    for revisit_id, when, rating in (
         RevisitRating.objects.filter(revisit__in=revisits)
-        .order_by("revisit__scheduled_for", "rating")
-        .values_list("revisit__scheduled_for", "rating")
+        .order_by("revisit__scheduled_for", "revisit_id", "rating")
+        .values_list("revisit_id", "revisit__scheduled_for", "rating")
     ):
-        ratings.setdefault(when, []).append(rating)
+        ratings.setdefault(revisit_id, (when, []))[1].append(rating)
     return {
         "checkins_per_partner": [
             (names.get(pk, "Former partner"), n) for pk, n in per_partner.items()
@@ -72,5 +72,5 @@ def couple_summary(
         "revisits_agreed": statuses["agreed"] + statuses["done"] + statuses["missed"],
         "revisits_kept": statuses["done"],
         "revisits_missed": statuses["missed"],
-        "ratings": list(ratings.items()),
+        "ratings": list(ratings.values()),
     }

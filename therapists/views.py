@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -221,25 +222,53 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
     return redirect("therapist_access")
 
 
-@partner_required
-@require_POST
-def therapist_access_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _access_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
+    """Run `act(partner, access)` on one of the couple's therapist accesses (404 for any
+    other); say `done`, or why not."""
     own = {a.pk: a for a in therapist_accesses_of_couple(partner=request.user)}
     access = own.get(pk)
     if access is None:
         raise Http404
     try:
-        if action == "consent":
-            therapist_consent(partner=request.user, access=access)
-            messages.success(request, "Thank you. Your consent is recorded.")
-        elif action == "revoke":
-            therapist_revoke(partner=request.user, access=access)
-            messages.success(request, "Access ended. The therapist sees nothing from now on.")
-        elif action == "renew":
-            therapist_renew(partner=request.user, access=access)
-            messages.success(request, "Renewal asked. It starts once your partner consents too.")
-        else:
-            raise Http404
+        act(request.user, access)
     except ValidationError as error:
         messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done)
     return redirect("therapist_access")
+
+
+# Consenting and renewing let someone in, so they ask for the password again when the
+# last confirmation is a few minutes old (a borrowed, signed-in phone is not enough).
+# Ending access never does: it must stay quick and quiet.
+
+
+@partner_required
+@require_POST
+@reauthentication_required
+def therapist_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(partner, access):
+        therapist_consent(partner=partner, access=access)
+
+    return _access_action(request, pk, act, "Thank you. Your consent is recorded.")
+
+
+@partner_required
+@require_POST
+@reauthentication_required
+def therapist_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(partner, access):
+        therapist_renew(partner=partner, access=access)
+
+    done = "Renewal asked. It starts once your partner consents too."
+    return _access_action(request, pk, act, done)
+
+
+@partner_required
+@require_POST
+def therapist_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(partner, access):
+        therapist_revoke(partner=partner, access=access)
+
+    done = "Access ended. The therapist sees nothing from now on."
+    return _access_action(request, pk, act, done)

@@ -42,6 +42,13 @@ def log_in(browser: Client, user: User) -> None:
     assert response.status_code == 302, response.content.decode()[:500]
 
 
+def accept(browser: Client, link: str) -> None:
+    """Press accept on the invitation page: the password is asked for again, then it links."""
+    response = browser.post(link)
+    if response.status_code == 302 and response.url.startswith(reverse("account_reauthenticate")):
+        browser.post(response.url, {"password": TEST_PASSWORD})
+
+
 def invitation_link(alex: User, email: str, django_capture_on_commit_callbacks) -> str:
     inviter = Client()
     inviter.force_login(alex)
@@ -79,7 +86,7 @@ def test_a_planted_invitation_never_links_an_existing_account(
     assert not Membership.objects.exists()
     # Sam can still accept, by pressing accept on the invitation page.
     assertContains(client.get(link), "Link with Alex")
-    client.post(link)
+    accept(client, link)
     assert couple_for_user(user=User.objects.get(pk=sam.pk)).partner == alex
 
 
@@ -107,7 +114,7 @@ def test_an_invitee_who_signs_up_sees_the_invitation_and_links_only_by_accepting
     robin = User.objects.get(email="robin@example.com")
     assert couple_for_user(user=robin) is None
     assert PENDING_INVITATION not in client.session  # used once
-    client.post(link)
+    accept(client, link)
     assert couple_for_user(user=User.objects.get(pk=robin.pk)).partner == alex
 
 
@@ -148,8 +155,14 @@ def couple_browsers(partner_a, partner_b):
 
 
 def _consent(browser: Client, access: TherapistAccess):
-    url = reverse("therapist_access_act", args=[access.pk, "consent"])
-    return browser.post(url, follow=True)
+    """Press "I consent", confirming the password when asked, as a person would."""
+    url = reverse("therapist_consent", args=[access.pk])
+    response = browser.post(url, follow=True)
+    if response.redirect_chain and "reauthenticate" in response.redirect_chain[-1][0]:
+        response = browser.post(
+            response.redirect_chain[-1][0], {"password": TEST_PASSWORD}, follow=True
+        )
+    return response
 
 
 def test_nobody_can_consent_before_a_therapist_joins_and_a_join_starts_nothing(
@@ -206,9 +219,39 @@ def test_a_consent_twice_to_a_started_access_or_by_a_stranger_changes_nothing(
     _consent(sam, half)
     assertContains(_consent(sam, half), "started already")
     client.force_login(outsider)
-    url = reverse("therapist_access_act", args=[half.pk, "consent"])
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    url = reverse("therapist_consent", args=[half.pk])
     assert client.post(url).status_code == 404
     assert Consent.objects.filter(access=half).count() == 2
+
+
+def test_a_borrowed_signed_in_phone_cannot_consent_and_ending_access_needs_nothing(
+    client, half, partner_b
+):
+    client.force_login(partner_b)  # signed in long ago; the password not confirmed since
+    response = client.post(reverse("therapist_consent", args=[half.pk]))
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not Consent.objects.filter(partner=partner_b).exists()
+    # Ending access is quick and quiet: no password, at once.
+    client.post(reverse("therapist_revoke", args=[half.pk]))
+    half.refresh_from_db()
+    assert half.ended_at is not None
+
+
+def test_a_renewal_by_one_partner_waits_for_the_others_consent(
+    client, couple_browsers, live, rivera
+):
+    alex, sam = couple_browsers
+    for browser in (alex, sam):
+        browser.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    alex.post(reverse("therapist_renew", args=[live.pk]))
+    renewed = TherapistAccess.objects.exclude(pk=live.pk).get()
+    assert renewed.therapist == rivera and not renewed.is_live
+    client.force_login(rivera)
+    assert client.get(reverse("therapist_couple", args=[renewed.pk])).status_code == 404
+    assert client.get(reverse("therapist_couple", args=[live.pk])).status_code == 404
+    _consent(sam, renewed)
+    assert client.get(reverse("therapist_couple", args=[renewed.pk])).status_code == 200
 
 
 def test_a_grant_that_had_started_keeps_working_after_the_migration(half, partner_a, partner_b):
@@ -359,6 +402,7 @@ def test_wrong_passwords_from_someone_else_leave_the_owner_a_way_in(client, part
     locked = client.post(
         reverse("account_login"), {"login": partner_a.email, "password": TEST_PASSWORD}
     )
+    assertContains(locked, "Too many tries for this address")
     assertContains(locked, "Send me a sign-in code")
     # The owner asks for a code, which goes to their own inbox only, and is in.
     mail.outbox.clear()

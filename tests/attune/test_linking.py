@@ -67,7 +67,7 @@ def test_only_a_keyed_hash_of_the_secret_is_stored(alex):
 
 def test_linking_by_code_end_to_end(client, alex, sam):
     code = make_code(client, alex)
-    client.force_login(sam)
+    reauthenticate(client, sam)  # linking asks for the password again
     confirm = client.post(reverse("code_enter"), {"code": code.lower()})
     assertContains(confirm, "Alex invites you")
     response = client.post(reverse("code_accept"), {"code": code})
@@ -100,7 +100,7 @@ def test_a_wrong_or_malformed_code_is_explained_by_the_field(client, sam, code, 
 
 
 def _refused(client, user, code, message):
-    client.force_login(user)
+    reauthenticate(client, user)
     response = client.post(reverse("code_accept"), {"code": code}, follow=True)
     assertContains(response, message)
 
@@ -127,7 +127,7 @@ def test_used_and_withdrawn_invitations_are_refused(client, alex, sam):
     _refused(client, sam, code, "was withdrawn")
 
     code = make_code(client, alex)
-    client.force_login(sam)
+    reauthenticate(client, sam)
     client.post(reverse("code_accept"), {"code": code})
     third = UserFactory()
     _refused(client, third, code, "already been used")
@@ -198,7 +198,10 @@ def test_an_invitee_without_account_signs_up_through_the_link_and_arrives_linked
     # Back on the invitation, which says who sent it: linked only once Sam accepts.
     assertContains(response, "Alex invites you")
     assert couple_for_user(user=User.objects.get(pk=sam.pk)) is None
-    client.post(link)
+    # Pressing accept asks for the password once more, then links.
+    asked = client.post(link).url
+    assert asked.startswith(reverse("account_reauthenticate"))
+    client.post(asked, {"password": TEST_PASSWORD})
     sam = User.objects.get(pk=sam.pk)  # couples are remembered per user object (request)
     assert couple_for_user(user=sam).partner == alex
 

@@ -42,9 +42,13 @@ def test_couple_invites_both_consent_therapist_reads_then_is_refused(
     alex.goto("/partner/therapist/")
     expect(alex.get_by_text("rivera@example.com")).to_be_visible()
     alex.get_by_role("button", name="I consent to Dr. Rivera seeing our timeline").click()
+    alex.get_by_label("Password").fill(TEST_PASSWORD)  # letting someone in asks again
+    alex.get_by_role("button", name="Confirm").click()
     expect(alex.get_by_text("1 of 2 of you consent to this person")).to_be_visible()
     sam.goto("/partner/therapist/")
     sam.get_by_role("button", name="I consent to Dr. Rivera seeing our timeline").click()
+    sam.get_by_label("Password").fill(TEST_PASSWORD)
+    sam.get_by_role("button", name="Confirm").click()
     expect(sam.get_by_text("Sees your shared timeline until")).to_be_visible()
 
     doctor.reload()

@@ -85,7 +85,9 @@ MATRIX = {
     "invite/<str:token>/": row(anon=200, partners=200, therapists=200),
     "partner/therapist/": row(),
     "partner/therapist/invite/": PARTNER_POST_ONLY,
-    "partner/therapist/<int:pk>/<slug:action>/": PARTNER_POST_ONLY,
+    "partner/therapist/<int:pk>/consent/": PARTNER_POST_ONLY,
+    "partner/therapist/<int:pk>/renew/": PARTNER_POST_ONLY,
+    "partner/therapist/<int:pk>/revoke/": PARTNER_POST_ONLY,
     "therapist/": row(partners=403, therapists=200),
     "therapist/setup/": row(partners=200, therapists=200),
     "therapist/join/": row(partners=403, therapists=200),
@@ -218,7 +220,10 @@ def url_for(route: str, world: dict, whose: str = "ours") -> str:
     objects = world["objects"][whose]
     values = {
         "partner/invitations/<int:pk>/withdraw/": objects["invitation"].pk,
-        "partner/therapist/<int:pk>/<slug:action>/": world["accesses"]["t_full"].pk,
+        **{
+            f"partner/therapist/<int:pk>/{action}/": world["accesses"]["t_full"].pk
+            for action in ("consent", "renew", "revoke")
+        },
         "therapist/couples/<int:pk>/": world["accesses"]["t_full"].pk,
         "therapist/couples/<int:pk>/summary/": world["accesses"]["t_full"].pk,
         "timeline/checkins/<int:pk>/delete/": objects["checkin"].pk,
