@@ -135,12 +135,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "attune_cache",
     },
-    # `{% cache %}` fragments, kept in each process. Only markup that is the same for every
-    # user and changes only with the code goes here (the empty check-in form's fields:
-    # about half of rendering a timeline), so no node can ever serve a stale one.
+    # Rendered fragments, kept in each process: the empty check-in form's fields (the same
+    # for everyone; about half of rendering a timeline) and timeline entries, each under a
+    # key holding everything it shows (checkins/fragments.py), so no node can ever serve a
+    # stale one: an answer or a rename makes a new key.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "attune-fragments",
+        # Room for every open timeline's first page (twenty entries each) on a busy node;
+        # Django's default of 300 would drop entries as fast as it kept them.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
 }
 

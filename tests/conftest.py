@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 from attune.models import TherapistProfile
 from attune.services import couple_link, therapist_consent, therapist_invite, therapist_join
@@ -9,6 +10,15 @@ from tests.factories import TherapistFactory, UserFactory
 def _fast_password_hashing(settings):
     """Real hashing costs a third of a second a user; tests make many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fragment_cache():
+    """Rendered entries are kept per process under their ids; a test database that hands
+    out the same ids again (SQLite after a rollback) must not meet another test's."""
+    caches["template_fragments"].clear()
+    yield
+    caches["template_fragments"].clear()
 
 
 @pytest.fixture
