@@ -25,6 +25,9 @@ TOO_MANY_PASSWORDS = (
 def invitation_keep(request: HttpRequest, token: str) -> None:
     """Keep an invitation's token for the sign-up that follows in this browser. It belongs
     to nobody yet: only the account created in that sign-up claims it (`save_user`)."""
+    kept = request.session.get(PENDING_INVITATION)
+    if invitation_kept_for(request, kept.get("user") if isinstance(kept, dict) else None):
+        return  # claimed by a sign-up in progress: another link does not replace it
     until = (timezone.now() + PENDING_LIFETIME).timestamp()
     request.session[PENDING_INVITATION] = {"token": token, "until": until, "user": None}
 

@@ -58,6 +58,20 @@ def invitation_link(alex: User, email: str, django_capture_on_commit_callbacks) 
     return re.search(r"http://testserver(/invite/\S+/)", body).group(1)
 
 
+def sign_up(browser: Client, name: str, email: str, capture) -> None:
+    with capture(execute=True):
+        browser.post(
+            reverse("account_signup"),
+            {
+                "display_name": name,
+                "email": email,
+                "password1": TEST_PASSWORD,
+                "password2": TEST_PASSWORD,
+                "time_zone": "Europe/Paris",
+            },
+        )
+
+
 def confirm_link(email: str) -> str:
     body = next(m.body for m in reversed(mail.outbox) if m.to == [email])
     return re.search(r"http://testserver(/accounts/confirm-email/\S+/)", body).group(1)
@@ -96,17 +110,7 @@ def test_an_invitee_who_signs_up_sees_the_invitation_and_links_only_by_accepting
     alex = UserFactory(display_name="Alex")
     link = invitation_link(alex, "robin@example.com", django_capture_on_commit_callbacks)
     assertContains(client.get(link), "Alex invites you")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("account_signup"),
-            {
-                "display_name": "Robin",
-                "email": "robin@example.com",
-                "password1": TEST_PASSWORD,
-                "password2": TEST_PASSWORD,
-                "time_zone": "Europe/Paris",
-            },
-        )
+    sign_up(client, "Robin", "robin@example.com", django_capture_on_commit_callbacks)
     landed = client.post(confirm_link("robin@example.com"), follow=True)
     # Back on the invitation, which names who sent it; nothing is linked yet.
     assert landed.redirect_chain[-1][0] == link
@@ -118,25 +122,13 @@ def test_an_invitee_who_signs_up_sees_the_invitation_and_links_only_by_accepting
     assert couple_for_user(user=User.objects.get(pk=robin.pk)).partner == alex
 
 
-def test_a_kept_invitation_expires_and_goes_with_another_login(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_kept_invitation_expires(client, django_capture_on_commit_callbacks):
     alex = UserFactory(display_name="Alex")
     link = invitation_link(alex, "kim@example.com", django_capture_on_commit_callbacks)
     client.get(link)
     assert PENDING_INVITATION in client.session
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(
-                reverse("account_signup"),
-                {
-                    "display_name": "Kim",
-                    "email": "kim@example.com",
-                    "password1": TEST_PASSWORD,
-                    "password2": TEST_PASSWORD,
-                    "time_zone": "UTC",
-                },
-            )
+        sign_up(client, "Kim", "kim@example.com", django_capture_on_commit_callbacks)
         landed = client.post(confirm_link("kim@example.com"), follow=True)
     # Too late: the new account lands on its timeline, not on the old invitation.
     assert landed.redirect_chain[-1][0] == reverse("checkins:timeline")
