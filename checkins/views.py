@@ -392,11 +392,12 @@ def revisit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checkins/revisit.html", context)
 
 
-def _revisit_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
-    """Run `act(user, revisit)` on one of the couple's revisits; say `done`, or why not."""
+def _revisit_action(request: HttpRequest, pk: int, act, done: str, **extra) -> HttpResponse:
+    """Run `act(user=, revisit=, **extra)` (a service, or a small function that reads a form
+    first) on one of the couple's revisits; say `done`, or why not."""
     found = _revisit_or_404(request, pk)
     try:
-        act(request.user, found)
+        act(user=request.user, revisit=found, **extra)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -414,10 +415,7 @@ def _valid(form, message: str):
 @login_required
 @require_POST
 def revisit_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(user, revisit):
-        revisit_accept(user=user, revisit=revisit)
-
-    return _revisit_action(request, pk, act, "Agreed. Attune will remind you both.")
+    return _revisit_action(request, pk, revisit_accept, "Agreed. Attune will remind you both.")
 
 
 @login_required
@@ -425,36 +423,27 @@ def revisit_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 def revisit_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeclineForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
-
-    def act(user, revisit):
-        revisit_decline(user=user, revisit=revisit, message=message)
-
     done = "Declined. You can propose another time whenever you like."
-    return _revisit_action(request, pk, act, done)
+    return _revisit_action(request, pk, revisit_decline, done, message=message)
 
 
 @login_required
 @require_POST
 def revisit_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(user, revisit):
-        revisit_cancel(user=user, revisit=revisit)
-
-    return _revisit_action(request, pk, act, "Cancelled. Your partner has been told.")
+    return _revisit_action(request, pk, revisit_cancel, "Cancelled. Your partner has been told.")
 
 
 @login_required
 @require_POST
 def revisit_done_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(user, revisit):
-        revisit_mark_done(user=user, revisit=revisit)
-
-    return _revisit_action(request, pk, act, "Marked as done. Well done for coming back together.")
+    done = "Marked as done. Well done for coming back together."
+    return _revisit_action(request, pk, revisit_mark_done, done)
 
 
 @login_required
 @require_POST
 def revisit_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(user, revisit):
+    def act(*, user, revisit):
         rating = _valid(RatingForm(request.POST), "Choose from 1 to 5.")["rating"]
         revisit_rate(user=user, revisit=revisit, rating=rating)
 
@@ -466,7 +455,7 @@ def revisit_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
 def revisit_more_time_view(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I need more time": the agreed time moves on by 15 or 30 minutes."""
 
-    def act(user, revisit):
+    def act(*, user, revisit):
         minutes = _valid(MoreTimeForm(request.POST), "Choose 15 or 30 minutes.")["minutes"]
         when = revisit.scheduled_for + timedelta(minutes=minutes)
         revisit_move(user=user, revisit=revisit, when=max(when, timezone.now()))
@@ -479,7 +468,7 @@ def revisit_more_time_view(request: HttpRequest, pk: int) -> HttpResponse:
 def revisit_change_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Another time: a counter-proposal while proposed, a move once agreed."""
 
-    def act(user, revisit):
+    def act(*, user, revisit):
         form = RevisitForm(request.POST)
         errors = form.errors.get("scheduled_for") or ["Choose a time."]
         when = _valid(form, " ".join(errors))["scheduled_for"]

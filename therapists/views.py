@@ -222,15 +222,15 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
     return redirect("therapist_access")
 
 
-def _access_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
-    """Run `act(partner, access)` on one of the couple's therapist accesses (404 for any
-    other); say `done`, or why not."""
+def _access_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    """Run `service(partner=, access=)` on one of the couple's therapist accesses (404 for
+    any other); say `done`, or why not."""
     own = {a.pk: a for a in therapist_accesses_of_couple(partner=request.user)}
     access = own.get(pk)
     if access is None:
         raise Http404
     try:
-        act(request.user, access)
+        service(partner=request.user, access=access)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -247,28 +247,20 @@ def _access_action(request: HttpRequest, pk: int, act, done: str) -> HttpRespons
 @require_POST
 @reauthentication_required
 def therapist_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(partner, access):
-        therapist_consent(partner=partner, access=access)
-
-    return _access_action(request, pk, act, "Thank you. Your consent is recorded.")
+    done = "Thank you. Your consent is recorded."
+    return _access_action(request, pk, therapist_consent, done)
 
 
 @partner_required
 @require_POST
 @reauthentication_required
 def therapist_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(partner, access):
-        therapist_renew(partner=partner, access=access)
-
     done = "Renewal asked. It starts once your partner consents too."
-    return _access_action(request, pk, act, done)
+    return _access_action(request, pk, therapist_renew, done)
 
 
 @partner_required
 @require_POST
 def therapist_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(partner, access):
-        therapist_revoke(partner=partner, access=access)
-
     done = "Access ended. The therapist sees nothing from now on."
-    return _access_action(request, pk, act, done)
+    return _access_action(request, pk, therapist_revoke, done)
