@@ -5,7 +5,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.delivery import envelope_for
 from attune.models import User
+from attune.services import device_signed_in
 
 # Where the invitation page keeps an e-mailed token while a signed-out invitee signs up.
 PENDING_INVITATION = "attune_pending_invitation"
@@ -69,11 +71,25 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def login(self, request: HttpRequest, user: User) -> None:
-        """A token someone else left in this browser is dropped at every other login."""
+        """A token someone else left in this browser is dropped at every other login, and a
+        sign-in on a kind of device the account has not used is told to its owner."""
         kept_for_user = invitation_kept_for(request, user.pk)
         super().login(request, user)
         if kept_for_user is None:
             invitation_drop(request)
+        device_signed_in(user=user, user_agent=self.get_http_user_agent(request))
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's e-mails to someone who asked for discreet ones come from "Reminders"
+        with a subject that names nothing."""
+        message = super().render_mail(template_prefix, email, context, headers)
+        address = email if isinstance(email, str) else email[0]
+        user = User.objects.filter(email__iexact=address).first()
+        subject, sender = envelope_for(user, message.subject)
+        message.subject = subject
+        if sender is not None:
+            message.from_email = sender
+        return message
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         """After a sign-up through an invitation, once the address is confirmed: back to

@@ -5,6 +5,11 @@ from django.utils.functional import SimpleLazyObject
 from attune.selectors import notifications_unread_count
 
 
+def quick_exit(request: HttpRequest) -> dict:
+    """Where "Leave quickly" goes: a neutral site, set by QUICK_EXIT_URL."""
+    return {"quick_exit_url": settings.QUICK_EXIT_URL}
+
+
 def notifications(request: HttpRequest) -> dict:
     """The unread count for the bell, counted only if a template shows it."""
     user = getattr(request, "user", None)

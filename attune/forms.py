@@ -76,6 +76,7 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "email_notifications",
+            "discreet_email",
         ]
         labels = {
             "display_name": "Your name",

@@ -2,8 +2,10 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
 def loads_user_itself(view: Callable) -> Callable:
@@ -46,4 +48,22 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
+class SignedInNoStoreMiddleware:
+    """Nothing shown to a signed-in person is kept by a browser or a proxy: every response to
+    a signed-in session, pages and fragments alike, says `no-store` and varies on the
+    cookie, so the back button after logging out, or the next person on a shared device or
+    behind a shared proxy, never sees one person's timeline. Public pages stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # No cookie, no session: a visitor's request is answered without touching it.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and SESSION_KEY in request.session:
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ["Cookie"])
         return response

@@ -51,6 +51,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text="E-mails only say that Attune has news and link to it; never what it is.",
     )
+    discreet_email = models.BooleanField(
+        "keep the name Attune out of my e-mails",
+        default=False,
+        db_default=False,
+        help_text='For a shared inbox or a screen others can see: e-mails come from "Reminders" '
+        'with the subject "A reminder" and say only that there is something to see.',
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -105,6 +112,9 @@ class Membership(models.Model):
     seat = models.PositiveSmallIntegerField()
     joined_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Set while this partner keeps their new check-ins to themselves (see
+    # checkins.selectors). Only they ever see it; the partner is never told.
+    sharing_paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -197,6 +207,11 @@ class Notification(models.Model):
         THERAPIST_STARTED = (
             "therapist_started",
             "You have both consented: your therapist's access has started.",
+        )
+        NEW_DEVICE = (
+            "new_device",
+            "Someone signed in to your account on a device it had not used before. If it "
+            "was not you, sign that device out and change your password.",
         )
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -337,3 +352,20 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.therapist_name} viewed {self.what} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class KnownDevice(models.Model):
+    """A kind of device the user has signed in on ("Chrome on Android"), so a sign-in on a
+    new one can be told to them: a partner who learns the password shows up here."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
+    name = models.CharField(max_length=120)
+    first_signed_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="known_device_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,6 +25,8 @@ class CoupleView:
 
     couple: Couple
     partner: User | None
+    # Whether the viewer keeps their new check-ins to themselves for now; only they see it.
+    sharing_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ def memberships_of(*, user: User) -> Memberships:
             ),
             None,
         )
-        view = CoupleView(couple=active.couple, partner=partner)
+        view = CoupleView(
+            couple=active.couple,
+            partner=partner,
+            sharing_paused=active.sharing_paused_at is not None,
+        )
     result = Memberships(
         active=view, ended_couple_ids=tuple(m.couple_id for m in own if m.ended_at is not None)
     )
@@ -119,7 +125,12 @@ def export_rows(*, user: User) -> dict:
             "date_joined": when(user.date_joined),
         },
         "couples": [
-            {"couple": m.couple_id, "joined_at": when(m.joined_at), "left_at": when(m.ended_at)}
+            {
+                "couple": m.couple_id,
+                "joined_at": when(m.joined_at),
+                "left_at": when(m.ended_at),
+                "sharing_paused_at": when(m.sharing_paused_at),
+            }
             for m in Membership.objects.filter(user=user).order_by("joined_at")
         ],
         "checkins": [
@@ -132,6 +143,7 @@ def export_rows(*, user: User) -> dict:
                 "stressors": c.stressors,
                 "note": c.note,
                 "note_visibility": c.note_visibility,
+                "kept_back_while_sharing_paused": c.withheld,
                 "couple": c.couple_id,
             }
             for c in CheckIn.objects.filter(author=user).order_by("occurred_at", "id")

@@ -12,12 +12,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.devices import device_name
 from attune.models import (
     AccessLog,
     Consent,
     ConsentEvent,
     Couple,
     Invitation,
+    KnownDevice,
     Membership,
     Notification,
     TherapistAccess,
@@ -209,6 +211,36 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
         if couple_view.partner is not None:
             notification_create(user=couple_view.partner, kind=reason, url=reverse("home"))
     memberships_forget(user, *([couple_view.partner] if couple_view.partner else []))
+
+
+def sharing_pause(*, user: User) -> None:
+    """Keep the user's new check-ins to themselves, quietly: the partner is not told, and
+    nothing on their pages changes but that no new check-ins of this user arrive."""
+    _sharing_set(user, timezone.now())
+
+
+def sharing_resume(*, user: User) -> None:
+    """Share new check-ins again. Those written during the pause stay the user's alone."""
+    _sharing_set(user, None)
+
+
+def _sharing_set(user: User, paused_at) -> None:
+    if couple_for_user(user=user) is None:
+        raise ValidationError("You are not linked with anyone.", code="not_linked")
+    Membership.objects.filter(user=user, ended_at__isnull=True).update(sharing_paused_at=paused_at)
+    memberships_forget(user)
+
+
+def device_signed_in(*, user: User, user_agent: str) -> None:
+    """Remember the kind of device a sign-in came from; the first sign-in on a new kind,
+    after the account's first, is told to the user in the app and by e-mail."""
+    name = device_name(user_agent)
+    had_any = KnownDevice.objects.filter(user=user).exists()
+    _, created = KnownDevice.objects.get_or_create(user=user, name=name)
+    if created and had_any:
+        notification_create(
+            user=user, kind=Notification.Kind.NEW_DEVICE, url=reverse("usersessions_list")
+        )
 
 
 def notification_create(*, user: User, kind: str, url: str = "") -> Notification:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "attune.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "attune.middleware.SignedInNoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "attune.context_processors.notifications",
+                "attune.context_processors.quick_exit",
             ],
         },
     },
@@ -167,6 +170,11 @@ CHECKIN_CURRENT_HOURS = env_int("CHECKIN_CURRENT_HOURS", 3)
 TIMELINE_POLL_SECONDS = env_int("TIMELINE_POLL_SECONDS", 10)
 # How often an open page refreshes the notification bell.
 BELL_POLL_SECONDS = env_int("BELL_POLL_SECONDS", 30)
+
+# --- Safety ---------------------------------------------------------------------------------
+# "Leave quickly" replaces the page with this neutral site (any https address that says
+# nothing about couples or abuse).
+QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.com/weather")
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"

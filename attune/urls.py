@@ -12,6 +12,7 @@ SITEMAPS = {"pages": PagesSitemap, "articles": ArticleSitemap}
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
+    path("safety/", views.safety, name="safety"),
     path("partner/", views.partner, name="partner"),
     path("partner/invite/email/", views.invite_email, name="invite_email"),
     path("partner/invite/code/", views.invite_code, name="invite_code"),
@@ -55,6 +56,7 @@ urlpatterns = [
         name="therapist_summary",
     ),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/sharing/", views.sharing, name="sharing"),
     path("settings/export.json", views.export, {"fmt": "json"}, name="export_json"),
     path("settings/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("settings/delete/", views.delete_account, name="delete_account"),

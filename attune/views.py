@@ -32,6 +32,8 @@ from attune.services import (
     invitation_revoke,
     notifications_mark_read,
     profile_update,
+    sharing_pause,
+    sharing_resume,
 )
 
 NEW_CODE = "attune_new_code"
@@ -43,6 +45,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("therapist_dashboard" if request.user.is_therapist else "checkins:timeline")
     return render(request, "home.html")
+
+
+@require_GET
+def safety(request: HttpRequest) -> HttpResponse:
+    """When a pause is not the right tool, and where to find help: public, and with the
+    quick exit even for a visitor who is not signed in."""
+    return render(request, "attune/safety.html", {"show_quick_exit": True})
 
 
 def _partner_page(request: HttpRequest, **extra) -> HttpResponse:
@@ -211,6 +220,26 @@ def unlink(request: HttpRequest) -> HttpResponse:
     return render(request, "attune/unlink.html", {"form": form, "couple_view": couple_view})
 
 
+@partner_required
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest) -> HttpResponse:
+    """Pause or resume sharing new check-ins with the partner. Quiet by design: the partner
+    is never told, and nothing they can see shows it."""
+    couple_view = couple_for_user(user=request.user)
+    if couple_view is None:
+        return redirect("partner")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "pause":
+            sharing_pause(user=request.user)
+            messages.success(request, "Sharing is paused. Your new check-ins stay with you.")
+        elif action == "resume":
+            sharing_resume(user=request.user)
+            messages.success(request, "Sharing is back on. New check-ins go to your timeline.")
+        return redirect("sharing")
+    return render(request, "attune/sharing.html", {"couple_view": couple_view})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -221,7 +250,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Settings saved.")
         return redirect("settings")
-    return render(request, "attune/settings.html", {"form": form})
+    return render(
+        request,
+        "attune/settings.html",
+        {"form": form, "couple_view": couple_for_user(user=request.user)},
+    )
 
 
 @login_required

@@ -83,6 +83,9 @@ class CheckIn(models.Model):
     )
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+    # Written while its author had paused sharing: only its author ever sees it, and it
+    # takes no part in mismatch detection, also after sharing is turned back on.
+    withheld = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

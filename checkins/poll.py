@@ -4,7 +4,8 @@ Every open, visible timeline asks every TIMELINE_POLL_SECONDS whether anything i
 polls are most of Attune's traffic, and nearly all of them find nothing. "Nothing new" is
 answered with an empty 204 in two queries: the session, then the signed-in user loaded
 together with one yes/no, whether their active couple has a check-in or an answer newer
-than the page's cursor, in the one plain SQL statement Attune has. (News can only arrive
+than the page's cursor (not counting the partner's check-ins kept back while they pause
+sharing), in the one plain SQL statement Attune has. (News can only arrive
 in the active couple: check-ins and answers need one, and an ended couple's history never
 changes.) The login is checked as
 `django.contrib.auth.get_user` checks it, session hash included, without loading the user a
@@ -39,7 +40,8 @@ def _news_sql() -> str:
     checkin, answer = CheckIn._meta.db_table, Answer._meta.db_table
     return (
         f"SELECT u.*, (EXISTS (SELECT 1 FROM {checkin} c "  # noqa: S608 - names are ours
-        "WHERE c.couple_id = m.couple_id AND c.id > %s) "
+        "WHERE c.couple_id = m.couple_id AND c.id > %s "
+        "AND (c.withheld = %s OR c.author_id = u.id)) "
         f"OR EXISTS (SELECT 1 FROM {answer} a WHERE a.couple_id = m.couple_id AND a.id > %s)) "
         f"AS has_news FROM {user} u "
         f"LEFT JOIN {membership} m ON m.user_id = u.id AND m.ended_at IS NULL "
@@ -49,7 +51,7 @@ def _news_sql() -> str:
 
 def _user_with_news(user_id: int, since: LiveCursor) -> User | None:
     """The active user `user_id`, with `has_news`."""
-    params = [since.checkin, since.answer, user_id, True]
+    params = [since.checkin, False, since.answer, user_id, True]
     user = next(iter(User.objects.raw(_news_sql(), params)), None)
     if user is not None:
         user.has_news = bool(user.has_news)

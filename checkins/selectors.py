@@ -1,8 +1,9 @@
 """Reads of check-ins, flags and revisits. Every read of check-ins goes through
 `checkins_visible_to`, which takes the viewer.
 
-A partner sees every entry of their active couple and, always, their own entries (also those
-from a couple that has since ended). A therapist sees the couples whose consent is live right
+A partner sees every entry of their active couple, except those the other wrote while they had
+paused sharing, and, always, their own entries (also those from a couple that has since
+ended). A therapist sees the couples whose consent is live right
 now. The text of an `only me` note is never loaded for anyone but its author: the database
 returns an empty string in its place.
 """
@@ -60,11 +61,14 @@ def _visible(viewer: User) -> Q:
     memberships are loaded for the page anyway), so the database walks one couple's
     timeline index rather than testing every row against a join."""
     if viewer.is_therapist:
-        return Q(couple_id__in=live_access_couple_ids(therapist=viewer))
+        return Q(couple_id__in=live_access_couple_ids(therapist=viewer), withheld=False)
     memberships = memberships_of(user=viewer)
     visible = Q(pk__in=[])
     if memberships.active is not None:
-        visible |= Q(couple_id=memberships.active.couple.pk)
+        # A check-in written while its author paused sharing is theirs alone.
+        visible |= Q(couple_id=memberships.active.couple.pk) & (
+            Q(withheld=False) | Q(author_id=viewer.pk)
+        )
     if memberships.ended_couple_ids:
         visible |= Q(couple_id__in=memberships.ended_couple_ids, author_id=viewer.pk)
     return visible

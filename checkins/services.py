@@ -41,7 +41,10 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
     couple_view = couple_for_user(user=author)
     if couple_view is None:
         raise ValidationError("Link with your partner to start checking in.", code="unlinked")
-    checkin = CheckIn(author=author, couple=couple_view.couple, **data)
+    # While the author has paused sharing, the check-in is theirs alone (selectors._visible).
+    checkin = CheckIn(
+        author=author, couple=couple_view.couple, withheld=couple_view.sharing_paused, **data
+    )
     # Author and couple come from the session, and the database checks the constraints
     # again on insert; validating them here would cost a query each.
     checkin.full_clean(exclude=["author", "couple"], validate_constraints=False)
@@ -53,11 +56,16 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
 
 def _currents(couple: Couple, author_ids: tuple[int, int], now: datetime) -> list:
     """Each author's current check-in (their latest, no older than CHECKIN_CURRENT_HOURS),
-    or None, in one query: a few hours hold a handful of check-ins each."""
+    or None, in one query: a few hours hold a handful of check-ins each. A check-in kept
+    back while its author paused sharing is no one's current state."""
     since = now - timedelta(hours=settings.CHECKIN_CURRENT_HOURS)
     rows = (
         CheckIn.objects.filter(
-            couple=couple, author_id__in=author_ids, occurred_at__gte=since, occurred_at__lte=now
+            couple=couple,
+            author_id__in=author_ids,
+            occurred_at__gte=since,
+            occurred_at__lte=now,
+            withheld=False,
         )
         .order_by("-occurred_at", "-pk")
         .only("author", "state", "need")
@@ -71,7 +79,7 @@ def _currents(couple: Couple, author_ids: tuple[int, int], now: datetime) -> lis
 def _detect(checkin: CheckIn, couple: Couple, partner: User | None) -> Flag | None:
     """Flag the pattern the two current check-ins form, or resolve open flags when both are
     regulated. Current = each partner's latest, no older than CHECKIN_CURRENT_HOURS."""
-    if partner is None:
+    if partner is None or checkin.withheld:
         return None
     now = timezone.now()
     mine, theirs = _currents(couple, (checkin.author_id, partner.pk), now)

@@ -94,6 +94,8 @@ MATRIX = {
     "therapist/couples/<int:pk>/": row(partners=403, therapists=404, t_full=200),
     "therapist/couples/<int:pk>/summary/": row(partners=403, therapists=404, t_full=200),
     "settings/": row(therapists=200),
+    "settings/sharing/": row(unlinked=302),  # nothing to pause without a partner
+    "safety/": PUBLIC,
     "settings/export.json": row(partners=302, therapists=302),  # reauthenticate first
     "settings/export.csv": row(partners=302, therapists=302),
     "settings/delete/": row(partners=302, therapists=302),
