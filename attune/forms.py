@@ -105,6 +105,24 @@ class ConfirmForm(forms.Form):
     )
 
 
+class UnlinkForm(ConfirmForm):
+    NOW, LATER = "now", "later"
+    tell = forms.ChoiceField(
+        label="Telling your partner",
+        choices=[
+            (NOW, "Tell them now, with a notice in Attune (and an e-mail if they get them)."),
+            (
+                LATER,
+                "Send nothing. The next time they open Attune they read only: “This shared "
+                "timeline has ended.”",
+            ),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "options"}),
+        error_messages={"required": "Choose whether your partner is told now."},
+    )
+    field_order = ["tell", "confirm"]
+
+
 class TherapistProfileForm(forms.Form):
     professional_name = forms.CharField(
         label="Professional name", max_length=120, help_text="As couples will see it."

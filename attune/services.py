@@ -187,8 +187,12 @@ def invitation_revoke(*, inviter: User, invitation: Invitation) -> None:
     ).update(revoked_at=timezone.now())
 
 
-def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKED) -> None:
-    """End the user's couple. From now on each partner sees only their own check-ins."""
+def couple_unlink(
+    *, user: User, reason: str = Notification.Kind.PARTNER_UNLINKED, notify: bool = True
+) -> None:
+    """End the user's couple. From now on each partner sees only their own check-ins. With
+    `notify` off the partner gets no notice or e-mail: their timeline says only that it has
+    ended, the next time they look."""
     couple_view = couple_for_user(user=user)
     if couple_view is None:
         raise ValidationError("You are not linked with anyone.", code="not_linked")
@@ -208,7 +212,7 @@ def couple_unlink(*, user: User, reason: str = Notification.Kind.PARTNER_UNLINKE
         ):
             TherapistAccess.objects.filter(pk=access.pk).update(ended_at=now, end_reason="unlinked")
             ConsentEvent.objects.create(access=access, actor=user, kind=ConsentEvent.Kind.ENDED)
-        if couple_view.partner is not None:
+        if notify and couple_view.partner is not None:
             notification_create(user=couple_view.partner, kind=reason, url=reverse("home"))
     memberships_forget(user, *([couple_view.partner] if couple_view.partner else []))
 

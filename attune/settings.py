@@ -175,6 +175,10 @@ BELL_POLL_SECONDS = env_int("BELL_POLL_SECONDS", 30)
 # "Leave quickly" replaces the page with this neutral site (any https address that says
 # nothing about couples or abuse).
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.com/weather")
+if not QUICK_EXIT_URL.startswith("https://") or len(QUICK_EXIT_URL) < 12:
+    raise ImproperlyConfigured(
+        f"QUICK_EXIT_URL must be an https:// address, not {QUICK_EXIT_URL!r}"
+    )
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "attune.User"

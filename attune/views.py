@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from attune.adapters import invitation_drop, invitation_keep
 from attune.decorators import partner_required
-from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm
+from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm, UnlinkForm
 from attune.models import Invitation
 from attune.ratelimits import rate_limited
 from attune.selectors import (
@@ -212,9 +212,9 @@ def unlink(request: HttpRequest) -> HttpResponse:
     couple_view = couple_for_user(user=request.user)
     if couple_view is None:
         return redirect("partner")
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    form = UnlinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        couple_unlink(user=request.user)
+        couple_unlink(user=request.user, notify=form.cleaned_data["tell"] == UnlinkForm.NOW)
         messages.success(request, "You are no longer linked. Your own check-ins stay yours.")
         return redirect("checkins:timeline")
     return render(request, "attune/unlink.html", {"form": form, "couple_view": couple_view})

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from attune.models import User
-from attune.selectors import CoupleView, couple_for_user
+from attune.selectors import CoupleView, couple_for_user, memberships_of
 from checkins.calendar import revisit_ics
 from checkins.forms import (
     AnswerForm,
@@ -176,6 +176,9 @@ def _page_context(
     first = before is None
     return {
         "couple_view": couple_view,
+        # Neutral words for whoever is left, whether or not they were told at the time.
+        "timeline_ended": couple_view is None
+        and bool(memberships_of(user=viewer).ended_couple_ids),
         "days": days,
         "older": cursor_encode(page.older) if page.older else None,
         "last_day": days[-1].date if days else None,
@@ -225,7 +228,12 @@ def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> 
         url = reverse("checkins:flag", args=[recorded.flag.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if not request.htmx:
-        messages.success(request, "Checked in. Your partner will see it on your timeline.")
+        messages.success(
+            request,
+            "Checked in. Sharing is paused, so it stays with you."
+            if recorded.checkin.withheld
+            else "Checked in. Your partner will see it on your timeline.",
+        )
         return redirect("checkins:timeline")
     context = news_context(request, since, parse_day(request.POST.get("top")))
     context["form"] = CheckInForm()

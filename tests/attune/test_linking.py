@@ -248,7 +248,7 @@ def test_unlinking_asks_to_reauthenticate(client, partner_a, partner_b):
 def test_unlinking_ends_the_couple_and_tells_the_partner(client, partner_a, partner_b):
     reauthenticate(client, partner_a)
     assertContains(client.post(reverse("unlink"), {}), "Tick the box to confirm")
-    response = client.post(reverse("unlink"), {"confirm": "on"})
+    response = client.post(reverse("unlink"), {"tell": "now", "confirm": "on"})
     assertRedirects(response, reverse("checkins:timeline"))
     assert couple_for_user(user=partner_a) is None
     assert couple_for_user(user=partner_b) is None

@@ -51,10 +51,12 @@ def test_two_people_sign_up_link_by_code_and_one_unlinks(new_page):
     expect(morgan.get_by_text("You and Riley share this timeline.")).to_be_visible()
     expect(morgan.get_by_role("link", name=re.compile("Notifications 1"))).to_be_visible()
 
-    # Riley ends the link: the password was confirmed a moment ago, so only the box.
+    # Riley ends the link quietly: the password was confirmed a moment ago, so only the
+    # choice and the box.
     riley.get_by_role("link", name="Partner", exact=True).click()
     riley.get_by_role("link", name="End the link").click()
     expect(riley.get_by_role("heading", level=1)).to_have_text("End the link with Morgan?")
+    riley.get_by_role("radio", name=re.compile("Send nothing")).check()
     riley.get_by_label("Yes, I understand").check()
     riley.get_by_role("button", name="End the link").click()
     expect(riley.get_by_text("You are no longer linked")).to_be_visible()
@@ -62,3 +64,6 @@ def test_two_people_sign_up_link_by_code_and_one_unlinks(new_page):
 
     morgan.reload()
     expect(morgan.get_by_text("Attune works with two")).to_be_visible()
+    expect(morgan.get_by_text("This shared timeline has ended.")).to_be_visible()
+    # Told nothing: the one notice is still the one from linking.
+    expect(morgan.get_by_role("link", name=re.compile("Notifications 1"))).to_be_visible()
