@@ -208,6 +208,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # the owner of an existing address gets an e-mail instead of the stranger getting an error.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Attune: "
+# A changed password, a changed or removed address (told to the old one), a new passkey:
+# each is e-mailed to the owner, so a partner who gets in cannot quietly take the account.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

@@ -376,3 +376,21 @@ def test_every_signed_in_page_has_a_quick_exit_and_a_way_to_help(client, partner
         page = client.get(url)
         assertContains(page, "data-quick-exit", msg_prefix=url)
         assertContains(page, f'href="{reverse("safety")}"', msg_prefix=url)
+
+
+def test_a_changed_password_is_emailed_to_the_owner_discreetly(client, partner_a):
+    partner_a.discreet_email = True
+    partner_a.save()
+    client.force_login(partner_a)
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": TEST_PASSWORD,
+            "password1": "another-long-passphrase-77",
+            "password2": "another-long-passphrase-77",
+        },
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == [partner_a.email]
+    assert message.subject == "A reminder"
