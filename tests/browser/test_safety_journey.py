@@ -56,6 +56,7 @@ def test_escape_twice_leaves_too(new_page, partner_a, partner_b, neutral_site):
     page = neutral_site(new_page())
     log_in(page, partner_a.email)
     expect(page).to_have_url(re.compile("/timeline/$"))
+    page.wait_for_load_state("load")  # the deferred script listens from here on
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     expect(page).to_have_url(NEUTRAL)
