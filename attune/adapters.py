@@ -79,6 +79,16 @@ class AccountAdapter(DefaultAccountAdapter):
             invitation_drop(request)
         device_signed_in(user=user, user_agent=self.get_http_user_agent(request))
 
+    # What a sign-in lands on (the timeline, with its check-in) is all the news it needs; a
+    # line above it would push the check-in off a phone's first screen, and it would show
+    # the e-mail address to anyone looking at the screen.
+    QUIET_TEMPLATES = frozenset({"account/messages/logged_in.txt"})
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        if message_template in self.QUIET_TEMPLATES:
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
+
     def render_mail(self, template_prefix, email, context, headers=None):
         """allauth's e-mails to someone who asked for discreet ones come from "Reminders"
         with a subject that names nothing."""

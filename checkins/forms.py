@@ -8,6 +8,7 @@ from django.utils import timezone
 from checkins.models import (
     BODY_CUES,
     STATE_DESCRIPTIONS,
+    STATE_HINTS,
     STRESSORS,
     Answer,
     Need,
@@ -63,7 +64,8 @@ class WallClockField(forms.DateTimeField):
 
 
 class StateRadioSelect(forms.RadioSelect):
-    """Big state buttons, each with its plain-language description."""
+    """Big state buttons, each with a few plain words; the full description of every state
+    is a tap away under the form's button ("What do these mean?")."""
 
     template_name = "checkins/widgets/state_select.html"
 
@@ -72,6 +74,7 @@ class StateRadioSelect(forms.RadioSelect):
         for _group, options, _index in context["widget"]["optgroups"]:
             for option in options:
                 option["description"] = STATE_DESCRIPTIONS.get(State(option["value"]), "")
+                option["hint"] = STATE_HINTS.get(State(option["value"]), "")
         return context
 
 
@@ -135,6 +138,13 @@ class CheckInForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Leave empty for now. You can set it back up to 24 hours.",
     )
+
+    # Everything but the state sits under "Add more", which opens when one of them is wrong.
+    MORE = ("intensity", "need", "body_cues", "stressors", "note", "note_visibility", "occurred_at")
+
+    @property
+    def more_has_errors(self) -> bool:
+        return any(name in self.errors for name in self.MORE)
 
     # Two taps are enough: what is left out takes the default.
     def clean_need(self) -> str:

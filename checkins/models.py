@@ -22,6 +22,22 @@ STATE_DESCRIPTIONS = {
     State.SHUTDOWN: "Freeze: quiet, overwhelmed, numb, lost for words, needing distance.",
 }
 
+# The same in a few words, for the check-in's state buttons, where a phone's first screen
+# has room for little more than the state itself; the full words are one tap away.
+STATE_HINTS = {
+    State.REGULATED: "Calm, open, able to listen",
+    State.ACTIVATED: "Fight or flight: urgent, keyed up",
+    State.SHUTDOWN: "Freeze: overwhelmed",
+}
+
+
+def state_meanings() -> list[dict]:
+    """Each state with its label and full description, in the order they are offered."""
+    return [
+        {"value": state.value, "label": state.label, "description": STATE_DESCRIPTIONS[state]}
+        for state in State
+    ]
+
 
 class Need(models.TextChoices):
     CONNECT = "connect", "Connection"

@@ -32,7 +32,7 @@ from checkins.forms import (
 )
 from checkins.fragments import entries_render
 from checkins.mismatch import describe
-from checkins.models import CheckIn, Flag, Revisit
+from checkins.models import CheckIn, Flag, Revisit, state_meanings
 from checkins.presenters import (
     days_of,
     entries_for_viewer,
@@ -183,6 +183,7 @@ def _page_context(
         "older": cursor_encode(page.older) if page.older else None,
         "last_day": days[-1].date if days else None,
         "form": form or CheckInForm(),
+        "state_meanings": state_meanings(),
         "is_first_page": first,
         "pictures": _pictures(viewer, couple_view, flags, page if first else None),
         "flags": _described([f for f in flags if f.is_open], viewer, couple_view),
@@ -222,12 +223,12 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 
 def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> HttpResponse:
-    """After a check-in: the pause page when it forms a mismatch; else the timeline, or
-    for htmx a fresh form and the news since the page's cursor."""
-    if recorded.flag is not None:
-        url = reverse("checkins:flag", args=[recorded.flag.pk])
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    """After a check-in. For htmx: fresh fields, a line beside the button saying it is
+    saved, the pause card under it when the check-in forms a mismatch, and the news since
+    the page's cursor. Without htmx: the pause page for a mismatch, else the timeline."""
     if not request.htmx:
+        if recorded.flag is not None:
+            return redirect("checkins:flag", recorded.flag.pk)
         messages.success(
             request,
             "Checked in. Sharing is paused, so it stays with you."
@@ -236,7 +237,10 @@ def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> 
         )
         return redirect("checkins:timeline")
     context = news_context(request, since, parse_day(request.POST.get("top")))
-    context["form"] = CheckInForm()
+    context |= {"form": CheckInForm(), "saved": recorded.checkin}
+    if recorded.flag is not None:
+        flag = _described([recorded.flag], request.user, context["couple_view"])[0]
+        context["flag_saved"] = flag
     return render(request, f"{TEMPLATE}#checkin_response", context)
 
 
@@ -268,8 +272,8 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
         else:
             return _checkin_saved(request, recorded, since)
     if request.htmx:
-        context = {"form": form, "couple_view": couple_for_user(user=request.user)}
-        return render(request, f"{TEMPLATE}#checkin_form", context)
+        context = {"form": form, "couple_view": couple_for_user(user=request.user), "oob": True}
+        return render(request, f"{TEMPLATE}#checkin_reply", context)
     return render(request, TEMPLATE, _page_context(request, form=form))
 
 

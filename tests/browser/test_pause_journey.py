@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def check_in(page, state, need):
     form = page.locator("#checkin_form")
-    form.get_by_text(state, exact=True).click()
+    form.locator("label.state-option", has_text=state).click()
     form.get_by_text("Add more (all optional)").click()
     form.get_by_label(need, exact=True).check()
     form.get_by_role("button", name="Check in").click()
@@ -29,8 +29,12 @@ def test_a_mismatch_a_pause_a_revisit_and_both_reminded(new_page, partner_a, par
     check_in(alex, "Activated", "Connection")
     expect(alex.locator(".entry").first).to_contain_text("needs connection")
 
-    # Sam posts into the mismatch and is met by a calm pause page, not an alarm.
+    # Sam posts into the mismatch and is met, right under the button, by a calm pause card
+    # (not an alarm), which leads to the pause page.
     check_in(sam, "Shut down", "Space")
+    card = sam.get_by_role("region", name="A moment to pause")
+    expect(card).to_contain_text("You need some space; Alex is reaching out right now.")
+    card.get_by_role("link", name="What helps now").click()
     expect(sam).to_have_url(re.compile(r"/timeline/flags/\d+/$"))
     expect(sam.get_by_role("heading", level=1)).to_have_text("Let's pause for a moment")
     expect(sam.get_by_text("You need some space; Alex is reaching out right now.")).to_be_visible()

@@ -63,7 +63,8 @@ def test_escape_twice_leaves_too(new_page, partner_a, partner_b, neutral_site):
 
 
 def test_after_logging_out_back_shows_no_timeline(new_page, partner_a, partner_b):
-    page = new_page()
+    # A wide screen, where "Log out" sits in the header of the timeline itself.
+    page = new_page(viewport={"width": 1280, "height": 800})
     log_in(page, partner_a.email)
     check_in(page, "Activated", "Connection")
     expect(page.locator(".entry").first).to_contain_text("needs connection")

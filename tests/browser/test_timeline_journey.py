@@ -27,7 +27,7 @@ def test_one_partner_checks_in_and_the_other_sees_it_live(new_page, partner_a, p
     sam.evaluate("window.stillThisPage = true")
 
     # Two taps: the state, then "Check in".
-    alex.locator("#checkin_form").get_by_text("Activated", exact=True).click()
+    alex.locator("#checkin_form label.state-option", has_text="Activated").click()
     alex.get_by_role("button", name="Check in").click()
     alex_entry = alex.locator(".entry").first
     expect(alex_entry).to_contain_text("You")
@@ -52,7 +52,7 @@ def test_one_partner_checks_in_and_the_other_sees_it_live(new_page, partner_a, p
 
     # Alex adds details behind the fold, with a private note Sam never sees.
     alex.get_by_text("Add more (all optional)").click()
-    alex.locator("#checkin_form").get_by_text("Shut down", exact=True).click()
+    alex.locator("#checkin_form label.state-option", has_text="Shut down").click()
     alex.get_by_label("4", exact=True).check()
     alex.get_by_label("Space", exact=True).check()
     alex.get_by_label("A note").fill("only for me")

@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -112,8 +113,16 @@ def test_htmx_post_returns_the_fresh_form_and_the_new_entry_as_fragments(client,
     )
     html = response.content.decode()
     assert "<html" not in html
-    assert 'id="checkin_form"' in html
+    # The fields come back fresh; the button stays where it is, and beside it, swapped in
+    # out of band, the line that says it is saved.
+    assert html.lstrip().startswith('<div id="checkin_fields"')
+    assert "checked" not in html.split('id="checkin_status"')[0]
     checkin = CheckIn.objects.get()
+    status = re.search(r'<p [^>]*id="checkin_status"[^>]*>(.*?)</p>', html, re.S)
+    assert 'data-hx-swap-oob="innerHTML"' in status.group(0)
+    when = timezone.localtime(checkin.occurred_at, zoneinfo.ZoneInfo(partner_a.time_zone))
+    assert f"Checked in: Activated, {when:%H:%M}. Sam will see it." in status[1]
+    assert re.search(r'<div id="checkin_after" data-hx-swap-oob="innerHTML"></div>', html)
     assert f'id="checkin-{checkin.pk}"' in html
     assert 'data-hx-swap-oob="afterbegin:#days"' in html
     assert f'name="checkin" value="{checkin.pk}"' in html  # the live cursor moves on
@@ -124,8 +133,12 @@ def test_htmx_post_with_errors_returns_only_the_form(client, partner_a, couple):
     response = client.post(CREATE, {"state": "", "intensity": "9"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "<html" not in html
-    assert html.strip().startswith("<form")
+    assert html.lstrip().startswith('<div id="checkin_fields"')
     assert 'id="id_state_error"' in html
+    assert "Not saved yet" in html
+    # The intensity is wrong too, so "Add more" opens to show it; no news comes with errors.
+    assert re.search(r'<details [^>]*id="checkin_more" open', html)
+    assert "afterbegin:#days" not in html
     assert not CheckIn.objects.exists()
 
 

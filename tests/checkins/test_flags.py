@@ -42,14 +42,25 @@ def test_pursue_withdraw_is_flagged_with_roles_and_a_calm_pause(client, partner_
     assertContains(timeline, "You need some space; Alex is reaching out right now.")
 
 
-def test_htmx_posts_into_a_mismatch_are_sent_to_the_pause_page(client, partner_a, partner_b):
+def test_htmx_posts_into_a_mismatch_bring_the_pause_card_beside_the_button(
+    client, partner_a, partner_b
+):
     CheckInFactory(author=partner_b, state="activated", need="none")
     client.force_login(partner_a)
     response = client.post(
         CREATE, {"state": "activated", "intensity": 3}, headers={"HX-Request": "true"}
     )
     flag = Flag.objects.get(pattern="mutual_escalation")
-    assert response.headers["HX-Redirect"] == reverse("checkins:flag", args=[flag.pk])
+    # No jump to another page: the card comes where the eye already is, and leads on.
+    assert "HX-Redirect" not in response.headers
+    html = response.content.decode()
+    after = html[html.index('<div id="checkin_after"') :]
+    assert "A moment to pause" in after
+    assert reverse("checkins:flag", args=[flag.pk]) in after
+    status = html[html.index('id="checkin_status"') : html.index('<div id="checkin_after"')]
+    assert "Checked in: Activated" in status
+    assert "A moment to pause: You and Sam are both activated right now." in status
+    assert CheckIn.objects.filter(author=partner_a).count() == 1
 
 
 def test_one_open_flag_per_pattern(client, partner_a, partner_b):
@@ -143,21 +154,23 @@ def test_both_posting_in_the_same_instant_make_one_flag():
     assert Notification.objects.filter(kind="flag").count() == 1
 
 
-def test_a_checkin_post_with_detection_stays_within_12_queries(
+def test_a_checkin_post_with_detection_stays_within_its_query_budget(
     client, partner_a, partner_b, django_assert_max_num_queries
 ):
     CheckInFactory(author=partner_b, state="shutdown", need="space")
     CheckInFactory(author=partner_a, state="regulated")
     client.force_login(partner_a)
     # A mismatch: detection, a new flag (in a savepoint of its own: the database keeps one
-    # open per pattern), the partner's notification and its e-mail task.
-    with django_assert_max_num_queries(12):
+    # open per pattern), the partner's notification and its e-mail task; then, as for any
+    # check-in, the news since the page's cursor, with the pause card beside the button in
+    # place of a second request for the pause page.
+    with django_assert_max_num_queries(17):
         response = client.post(
             CREATE,
             {"state": "activated", "intensity": 4, "need": "connect"},
             headers={"HX-Request": "true"},
         )
-    assert "HX-Redirect" in response.headers
+    assert "A moment to pause" in response.content.decode()
     # No mismatch: detection, then the news since the page's cursor for the htmx swap.
     with django_assert_max_num_queries(12):
         response = client.post(
