@@ -241,3 +241,28 @@ def test_on_a_wide_screen_the_navigation_is_one_row_in_the_header(new_page, part
         ]
     )
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_a_control_reached_by_tab_is_never_hidden_under_the_bar(new_page, partner_a, partner_b):
+    for i in range(4):
+        CheckInFactory(author=partner_b if i % 2 else partner_a, state="regulated")
+    page = phone(new_page, SMALL)
+    log_in(page, partner_a.email)
+    bar = page.get_by_role("navigation", name="Main")
+    page.locator("body").focus()
+    seen = 0
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break  # past the last control
+        if page.evaluate("document.activeElement.closest('nav[aria-label=Main]') !== null"):
+            continue
+        box = page.evaluate(
+            "(() => { const r = document.activeElement.getBoundingClientRect();"
+            " return {top: r.top, bottom: r.bottom}; })()"
+        )
+        if box["bottom"] - box["top"] < 2:  # a visually hidden radio: its label shows focus
+            continue
+        assert box["bottom"] <= bar.bounding_box()["y"] + 1, box
+        seen += 1
+    assert seen > 15
