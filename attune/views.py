@@ -35,6 +35,7 @@ from attune.services import (
     sharing_pause,
     sharing_resume,
 )
+from checkins.models import state_meanings
 
 NEW_CODE = "attune_new_code"
 
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """What Attune is, for visitors; a signed-in partner goes straight to their timeline."""
     if request.user.is_authenticated:
         return redirect("therapist_dashboard" if request.user.is_therapist else "checkins:timeline")
-    return render(request, "home.html")
+    return render(request, "home.html", {"state_meanings": state_meanings()})
 
 
 @require_GET

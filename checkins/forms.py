@@ -175,8 +175,9 @@ class RevisitForm(forms.Form):
         label="Come back together at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=(
-            "Between 20 minutes and 24 hours from the moment. About twenty minutes is how long "
-            "a flooded body needs to settle; within a day keeps the pause a pause."
+            "Between 20 minutes and 24 hours from the moment. Many people need at least "
+            "twenty minutes to settle after a heated moment, and some need longer; coming back "
+            "within a day keeps the pause a pause."
         ),
         error_messages={"required": "Choose a time.", "invalid": "Enter a date and time."},
     )

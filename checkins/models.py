@@ -19,7 +19,8 @@ STATE_DESCRIPTIONS = {
     State.REGULATED: "Calm and open. You could listen to something hard.",
     State.ACTIVATED: "Fight or flight: urgent, anxious, louder, pushing for an answer or "
     "for reassurance.",
-    State.SHUTDOWN: "Freeze: quiet, overwhelmed, numb, lost for words, needing distance.",
+    State.SHUTDOWN: "Quiet, heavy, overwhelmed, lost for words, needing distance. It can look "
+    "calm from the outside without feeling calm inside.",
 }
 
 # The same in a few words, for the check-in's state buttons, where a phone's first screen
@@ -27,7 +28,7 @@ STATE_DESCRIPTIONS = {
 STATE_HINTS = {
     State.REGULATED: "Calm, open, able to listen",
     State.ACTIVATED: "Fight or flight: urgent, keyed up",
-    State.SHUTDOWN: "Freeze: overwhelmed",
+    State.SHUTDOWN: "Quiet, heavy, wordless",
 }
 
 

@@ -20,8 +20,9 @@ from checkins.quiet import hold_for_quiet_hours
 from checkins.selectors import ANSWER_WINDOW
 from checkins.tasks import reminder_due
 
-# Gottman's guidance for a break from a flooded conflict: at least about twenty minutes for
-# the body to settle, and not more than a day, so the pause does not become avoidance.
+# The Gottmans' guidance for a break from a flooded conflict: at least about twenty minutes
+# (their clinical observation; people differ, many need longer), and not more than a day, so
+# the pause does not become avoidance.
 REVISIT_EARLIEST = timedelta(minutes=20)
 REVISIT_LATEST = timedelta(hours=24)
 REVISIT_DEFAULT = timedelta(minutes=30)

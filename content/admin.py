@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from content.models import Article, ArticleRevision, Topic
@@ -71,5 +72,17 @@ class ArticleRevisionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one version.", messages.ERROR)
             return
-        article = article_restore(revision=queryset.get(), restored_by=request.user.get_username())
+        try:
+            article = article_restore(
+                revision=queryset.get(), restored_by=request.user.get_username()
+            )
+        except ValidationError as error:
+            # An old version may predate a rule the article must now meet (complete
+            # references, say): nothing is changed, and the editor is told what is missing.
+            self.message_user(
+                request,
+                "This version can't be restored as it is: " + " ".join(error.messages),
+                messages.ERROR,
+            )
+            return
         self.message_user(request, f"Restored “{article.title}”.", messages.SUCCESS)

@@ -1,8 +1,11 @@
 import functools
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from content.quality import reference_problems
 
 WORDS_PER_MINUTE = 200
 
@@ -43,7 +46,10 @@ class Article(models.Model):
         default=list, blank=True, help_text='A list of {"question": ..., "answer": ...}.'
     )
     references = models.JSONField(
-        default=list, blank=True, help_text='A list of {"text": ..., "url": ...}.'
+        default=list,
+        blank=True,
+        help_text='A list of {"authors": ..., "year": ..., "title": ..., "source": ...}, with '
+        '"volume", "pages", "doi" and "url" where the work has them.',
     )
     related = models.ManyToManyField("self", blank=True, symmetrical=False)
     author = models.CharField(max_length=120, default="Attune editorial team")
@@ -78,6 +84,21 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("content:article", args=[self.slug])
+
+    def clean(self) -> None:
+        problems = []
+        if not isinstance(self.references, list):
+            problems.append("References must be a list.")
+        else:
+            for number, reference in enumerate(self.references, start=1):
+                found = (
+                    reference_problems(reference)
+                    if isinstance(reference, dict)
+                    else ["not an object"]
+                )
+                problems += [f"Reference {number}: {problem}." for problem in found]
+        if problems:
+            raise ValidationError({"references": problems})
 
     @property
     def reading_minutes(self) -> int:

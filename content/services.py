@@ -1,6 +1,7 @@
 """Writes for the editorial app: revisions, restore, and loading the shipped articles."""
 
 import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,17 +81,38 @@ def parse_article_file(path: Path) -> tuple[dict, str]:
     return tomllib.loads(front), body.strip() + "\n"
 
 
+REFERENCES_FILE = "references.toml"
+
+
+def reference_catalogue(directory: Path) -> dict[str, dict]:
+    """Every work the shipped articles cite, once, keyed as the articles cite it."""
+    path = directory / REFERENCES_FILE
+    if not path.exists():
+        return {}
+    return {key: {"key": key, **entry} for key, entry in tomllib.loads(path.read_text()).items()}
+
+
+def references_resolve(keys: list[str], catalogue: dict[str, dict], *, name: str) -> list[dict]:
+    missing = [key for key in keys if key not in catalogue]
+    if missing:
+        raise ValidationError(f"{name}: no entry in {REFERENCES_FILE} for {', '.join(missing)}")
+    return [catalogue[key] for key in keys]
+
+
 def articles_load(*, directory: Path) -> LoadReport:
-    """Load the shipped articles, idempotently. A changed file updates its article and adds
-    a revision, unless an editor has changed the article in the admin since the last load:
-    then the editor's version stays and the report says so."""
+    """Load the shipped articles, idempotently. A changed file (or a changed entry of a work
+    it cites) updates its article and adds a revision, unless an editor has changed the
+    article in the admin since the last load: then the editor's version stays and the report
+    says so."""
     report = LoadReport()
     related: dict[str, list[str]] = {}
+    catalogue = reference_catalogue(directory)
     with transaction.atomic():
         for path in sorted(directory.glob("*.md")):
-            raw = path.read_bytes()
-            digest = hashlib.sha256(raw).hexdigest()
             meta, body = parse_article_file(path)
+            references = references_resolve(meta.get("references", []), catalogue, name=path.name)
+            raw = path.read_bytes() + json.dumps(references, sort_keys=True).encode()
+            digest = hashlib.sha256(raw).hexdigest()
             slug = meta["slug"]
             related[slug] = meta.get("related", [])
             article = Article.objects.filter(slug=slug).first()
@@ -108,7 +130,7 @@ def articles_load(*, directory: Path) -> LoadReport:
             article.body = body
             article.takeaways = meta.get("takeaways", [])
             article.faq = meta.get("faq", [])
-            article.references = meta.get("references", [])
+            article.references = references
             article.author = meta.get("author", "Attune editorial team")
             article.source_hash = digest
             article.updated_at = now
