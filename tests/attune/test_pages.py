@@ -10,7 +10,7 @@ from attune.selectors import couple_for_user
 @pytest.mark.django_db
 def test_home_tells_a_visitor_what_attune_is(client):
     response = client.get(reverse("home"))
-    assertContains(response, "nervous systems are out of sync")
+    assertContains(response, "points out when your check-ins pull in opposite directions")
     assertContains(response, f'href="{reverse("account_signup")}"')
     assertContains(response, f'href="{reverse("content:index")}"')
     assertContains(response, 'class="skip-link" href="#main"')
