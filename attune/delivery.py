@@ -1,6 +1,9 @@
-"""What the worker delivers: a notification's e-mail. Apart from services, which enqueue the
-tasks that call this, so imports run one way (services -> tasks -> delivery -> models)."""
+"""What the worker delivers: a notification's e-mail and its pushes. Apart from services,
+which enqueue the tasks that call this, so imports run one way
+(services -> tasks -> delivery -> models)."""
 
+import json
+import logging
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -9,8 +12,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from pywebpush import WebPushException, webpush
 
-from attune.models import Notification, User
+from attune.models import Notification, PushSubscription, User
+
+log = logging.getLogger(__name__)
 
 # What a discreet e-mail says on the outside, for a shared inbox or a screen others can see:
 # no "Attune" in the sender's name or the subject.
@@ -56,3 +62,90 @@ def notification_email_send(*, notification_id: int, site_url: str) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+# What a push says, for a lock screen anyone can read: that there is something, never what.
+# No state, no note, no name; the page it opens says the rest after the person signs in.
+PUSH_TITLE = "Attune"
+PUSH_BODY = {
+    Notification.Kind.REMINDER: "Attune has a reminder for you.",
+}
+PUSH_BODY_OTHERWISE = "Attune has something new for you."
+DISCREET_PUSH_TITLE = "Reminder"
+DISCREET_PUSH_BODY = "You have a reminder."
+# Push services answer these when a device's subscription is gone for good.
+PUSH_GONE = {404, 410}
+
+
+def push_payload(*, user: User, kind: str, url: str) -> dict:
+    if user.discreet_email:
+        title, body = DISCREET_PUSH_TITLE, DISCREET_PUSH_BODY
+    else:
+        title, body = PUSH_TITLE, PUSH_BODY.get(kind, PUSH_BODY_OTHERWISE)
+    # One tag for everything, so a phone shows one Attune notice, not a stack to count.
+    return {"title": title, "body": body, "url": url or reverse("notifications"), "tag": "attune"}
+
+
+def push_enabled() -> bool:
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def push_to_devices(*, user: User, payload: dict) -> int:
+    """Send `payload` to each of the user's devices; forget a device its push service says
+    is gone. Returns how many devices accepted it."""
+    accepted = 0
+    for subscription in PushSubscription.objects.filter(user=user):
+        try:
+            webpush(
+                subscription_info=subscription.subscription_info(),
+                data=json.dumps(payload),
+                vapid_private_key=settings.VAPID_PRIVATE_KEY,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                ttl=settings.PUSH_TTL_SECONDS,
+                timeout=settings.PUSH_TIMEOUT_SECONDS,
+                content_encoding="aes128gcm",
+            )
+        except WebPushException as error:
+            status = getattr(error.response, "status_code", None)
+            if status in PUSH_GONE:
+                subscription.delete()
+                continue
+            log.warning("push to subscription %s failed: %s", subscription.pk, status or error)
+            continue
+        except OSError as error:  # the push service unreachable: its other devices still go
+            log.warning("push to subscription %s failed: %s", subscription.pk, error)
+            continue
+        accepted += 1
+    return accepted
+
+
+def notification_push_send(*, notification_id: int) -> bool:
+    """Push one notification to its user's devices, once: the row is locked and marked in
+    the same transaction as the sends, like the e-mail (a crash between a push service
+    accepting it and the commit pushes again on retry, never loses it)."""
+    if not push_enabled():
+        return False
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, pushed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        payload = push_payload(user=notification.user, kind=notification.kind, url=notification.url)
+        push_to_devices(user=notification.user, payload=payload)
+        notification.pushed_at = timezone.now()
+        notification.save(update_fields=["pushed_at"])
+    return True
+
+
+def partner_checkin_push_send(*, user_id: int, url: str) -> int:
+    """A partner checked in, for a user who asked to hear of it: no state, no name."""
+    if not push_enabled():
+        return 0
+    user = User.objects.filter(pk=user_id, push_partner_checkins=True).first()
+    if user is None:
+        return 0
+    return push_to_devices(user=user, payload=push_payload(user=user, kind="checkin", url=url))

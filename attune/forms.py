@@ -1,6 +1,7 @@
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from attune.delivery import push_enabled
 from attune.models import User
 from attune.timezones import timezone_names, validate_timezone
 
@@ -77,6 +78,7 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_end",
             "email_notifications",
             "discreet_email",
+            "push_partner_checkins",
         ]
         labels = {
             "display_name": "Your name",
@@ -90,6 +92,11 @@ class ProfileForm(forms.ModelForm):
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not push_enabled() or self.instance.is_therapist:
+            del self.fields["push_partner_checkins"]
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()

@@ -58,6 +58,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text='For a shared inbox or a screen others can see: e-mails come from "Reminders" '
         'with the subject "A reminder" and say only that there is something to see.',
     )
+    push_partner_checkins = models.BooleanField(
+        "also tell me when my partner checks in",
+        default=False,
+        db_default=False,
+        help_text="A push to the devices you turned on here, saying only that there is news.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -220,6 +226,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -369,3 +376,25 @@ class KnownDevice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PushSubscription(models.Model):
+    """One browser on one device that agreed to receive Attune's pushes: the push service's
+    address for it and the keys its payloads are encrypted to. Its owner sees and removes
+    them on the settings page; nobody else sees that they exist."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=60)
+    device = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.device}"
+
+    def subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

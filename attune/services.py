@@ -1,9 +1,13 @@
 """Writes for the couple-account domain: linking, unlinking, notifications, your data."""
 
+import base64
+import binascii
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -12,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.delivery import push_enabled
 from attune.devices import device_name
 from attune.models import (
     AccessLog,
@@ -22,14 +27,16 @@ from attune.models import (
     KnownDevice,
     Membership,
     Notification,
+    PushSubscription,
     TherapistAccess,
     TherapistProfile,
     User,
 )
 from attune.selectors import couple_for_user, memberships_forget
-from attune.tasks import notification_email
+from attune.tasks import notification_email, notification_push
 from attune.tokens import new_code, new_link_token, normalize_code, token_hash
 from checkins.models import CheckIn, Reminder, Revisit
+from checkins.quiet import hold_for_quiet_hours
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -247,12 +254,94 @@ def device_signed_in(*, user: User, user_agent: str) -> None:
         )
 
 
+# What also goes to a phone as a push: the revisit the couple agreed on, from its proposal to
+# its reminders. Links, consents and new devices stay with the bell and the e-mail.
+PUSH_KINDS = {
+    Notification.Kind.REMINDER,
+    Notification.Kind.REVISIT_PROPOSED,
+    Notification.Kind.REVISIT_AGREED,
+    Notification.Kind.REVISIT_DECLINED,
+    Notification.Kind.REVISIT_MOVED,
+    Notification.Kind.REVISIT_CANCELLED,
+}
+
+
+def quiet_hours_end_for(user: User, when) -> "datetime":
+    """`when`, or the end of the user's quiet hours if it falls in them."""
+    return hold_for_quiet_hours(
+        when,
+        tz=ZoneInfo(user.time_zone),
+        start=user.quiet_hours_start,
+        end=user.quiet_hours_end,
+    )
+
+
+def push_later(task, user: User, *args) -> None:
+    """Enqueue a push task after commit, held to the end of the user's quiet hours, like a
+    reminder: a phone that buzzes at 2am is not discreet."""
+    now = timezone.now()
+    held = quiet_hours_end_for(user, now)
+    queued = task.using(run_after=held) if held > now else task
+    transaction.on_commit(lambda: queued.enqueue(*args))
+
+
 def notification_create(*, user: User, kind: str, url: str = "") -> Notification:
-    """An in-app notification; the worker e-mails it after commit if the user wants that."""
+    """An in-app notification; after commit the worker e-mails it if the user wants that,
+    and pushes it to their devices if it is a kind that goes to a phone."""
     notification = Notification.objects.create(user=user, kind=kind, url=url)
     if user.email_notifications:
         transaction.on_commit(lambda: notification_email.enqueue(notification.pk))
+    if kind in PUSH_KINDS and push_enabled() and user.push_subscriptions.exists():
+        push_later(notification_push, user, notification.pk)
     return notification
+
+
+def _b64url_length(value: str) -> int:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (ValueError, binascii.Error):
+        return -1
+
+
+def push_subscription_save(*, user: User, info: dict, user_agent: str) -> PushSubscription:
+    """Keep (or refresh) one device's opt-in. An endpoint is one browser on one device; if
+    another account had it (a shared phone, signed in as someone else), it is theirs no
+    longer, so one person's reminders never reach the next person to sign in there."""
+    keys = info.get("keys") if isinstance(info.get("keys"), dict) else {}
+    subscription = PushSubscription(
+        user=user,
+        endpoint=str(info.get("endpoint", "")),
+        p256dh=str(keys.get("p256dh", "")),
+        auth=str(keys.get("auth", "")),
+        device=device_name(user_agent),
+    )
+    subscription.clean_fields()
+    errors = {}
+    if not subscription.endpoint.startswith("https://") and not settings.PUSH_ALLOW_HTTP:
+        errors["endpoint"] = "A push address must start with https://."
+    if _b64url_length(subscription.p256dh) != 65:
+        errors["p256dh"] = "This browser sent a key Attune can't use."
+    if _b64url_length(subscription.auth) != 16:
+        errors["auth"] = "This browser sent a key Attune can't use."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        PushSubscription.objects.filter(endpoint=subscription.endpoint).delete()
+        subscription.save()
+    return subscription
+
+
+def push_subscription_remove(*, user: User, pk: int | None = None, endpoint: str = "") -> int:
+    """Forget one of the user's own devices, by id (the settings list) or by endpoint (the
+    device itself turning push off). Another user's device is never touched."""
+    mine = PushSubscription.objects.filter(user=user)
+    if pk is not None:
+        mine = mine.filter(pk=pk)
+    elif endpoint:
+        mine = mine.filter(endpoint=endpoint)
+    else:
+        return 0
+    return mine.delete()[0]
 
 
 def notifications_mark_read(*, user: User) -> int:

@@ -163,6 +163,20 @@ TASKS = {
     }
 }
 
+# --- Web Push -------------------------------------------------------------------------------
+# The VAPID key pair that signs every push (`python manage.py vapid_keys` makes one; keep the
+# private half secret, and keep both for good: a new pair orphans every device's opt-in).
+# Without them push is off and the settings page does not offer it.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:hello@attune.localhost")
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10)
+# Browsers' push services are all https; plain http only for a push service on this machine
+# (the tests' own).
+PUSH_ALLOW_HTTP = env_bool("PUSH_ALLOW_HTTP", False)
+# How long a push service keeps trying a phone that is off: a reminder a day late is noise.
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 6 * 3600)
+
 # --- Check-ins ------------------------------------------------------------------------------
 # A check-in is its author's "current" state until they check in again or it is this old.
 CHECKIN_CURRENT_HOURS = env_int("CHECKIN_CURRENT_HOURS", 3)
@@ -312,6 +326,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

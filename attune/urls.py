@@ -3,7 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from attune import views
+from attune import pwa, views
 from content.sitemaps import ArticleSitemap, PagesSitemap
 from therapists import views as therapist_views
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/favicon.svg", permanent=True)),
     path("safety/", views.safety, name="safety"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("partner/", views.partner, name="partner"),
     path("partner/invite/email/", views.invite_email, name="invite_email"),
     path("partner/invite/code/", views.invite_code, name="invite_code"),
@@ -57,6 +60,9 @@ urlpatterns = [
     ),
     path("settings/", views.settings_page, name="settings"),
     path("settings/sharing/", views.sharing, name="sharing"),
+    path("settings/push/", pwa.push_subscribe, name="push_subscribe"),
+    path("settings/push/off/", pwa.push_unsubscribe, name="push_unsubscribe"),
+    path("settings/push/<int:pk>/remove/", pwa.push_remove, name="push_remove"),
     path("settings/export.json", views.export, {"fmt": "json"}, name="export_json"),
     path("settings/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("settings/delete/", views.delete_account, name="delete_account"),

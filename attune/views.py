@@ -3,6 +3,7 @@ import io
 import json
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from attune.adapters import invitation_drop, invitation_keep
 from attune.decorators import partner_required
+from attune.delivery import push_enabled
 from attune.forms import CodeForm, ConfirmForm, InviteEmailForm, ProfileForm, UnlinkForm
 from attune.models import Invitation
 from attune.ratelimits import rate_limited
@@ -246,15 +248,20 @@ def sharing(request: HttpRequest) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        profile_update(
-            user=request.user, data={f: form.cleaned_data[f] for f in ProfileForm.Meta.fields}
-        )
+        profile_update(user=request.user, data={f: form.cleaned_data[f] for f in form.fields})
         messages.success(request, "Settings saved.")
         return redirect("settings")
+    push = push_enabled() and not request.user.is_therapist
     return render(
         request,
         "attune/settings.html",
-        {"form": form, "couple_view": couple_for_user(user=request.user)},
+        {
+            "form": form,
+            "couple_view": couple_for_user(user=request.user),
+            "push": push,
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+            "push_devices": list(request.user.push_subscriptions.all()) if push else [],
+        },
     )
 
 

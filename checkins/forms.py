@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, timedelta
 from typing import Literal
 
@@ -131,6 +132,7 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
+    client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     occurred_at = WallClockField(
         looking="back",
         label="When",
@@ -141,6 +143,12 @@ class CheckInForm(forms.Form):
 
     # Everything but the state sits under "Add more", which opens when one of them is wrong.
     MORE = ("intensity", "need", "body_cues", "stressors", "note", "note_visibility", "occurred_at")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Each form shown is one check-in to be: sent twice, it is saved once.
+            self.initial.setdefault("client_key", uuid.uuid4())
 
     @property
     def more_has_errors(self) -> bool:

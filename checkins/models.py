@@ -103,11 +103,17 @@ class CheckIn(models.Model):
     # Written while its author had paused sharing: only its author ever sees it, and it
     # takes no part in mismatch detection, also after sharing is turned back on.
     withheld = models.BooleanField(default=False, db_default=False)
+    # The form's own id for this check-in, made when the form was shown: a double tap, or
+    # a retry after a connection dropped mid-request, sends it again and saves nothing new.
+    client_key = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(state__in=State.values), name="checkin_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["author", "client_key"], name="checkin_client_key_once"
             ),
             models.CheckConstraint(
                 condition=models.Q(intensity__gte=1, intensity__lte=5),

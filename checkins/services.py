@@ -11,9 +11,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.delivery import push_enabled
 from attune.models import Couple, Notification, User
 from attune.selectors import couple_for_user
-from attune.services import notification_create
+from attune.services import notification_create, push_later
+from attune.tasks import partner_checkin_push
 from checkins.mismatch import Reading, classify
 from checkins.models import Answer, CheckIn, Flag, Reminder, Revisit, RevisitRating, State
 from checkins.quiet import hold_for_quiet_hours
@@ -33,6 +35,7 @@ NUDGE_BEFORE = timedelta(minutes=10)
 class Recorded:
     checkin: CheckIn
     flag: Flag | None  # the open flag this check-in forms or joins, if any
+    again: bool = False  # the same form sent before: nothing new was saved
 
 
 def checkin_record(*, author: User, data: dict) -> Recorded:
@@ -49,9 +52,21 @@ def checkin_record(*, author: User, data: dict) -> Recorded:
     # Author and couple come from the session, and the database checks the constraints
     # again on insert; validating them here would cost a query each.
     checkin.full_clean(exclude=["author", "couple"], validate_constraints=False)
-    with transaction.atomic():
-        checkin.save()
-        flag = _detect(checkin, couple_view.couple, couple_view.partner)
+    try:
+        with transaction.atomic():
+            checkin.save()
+            flag = _detect(checkin, couple_view.couple, couple_view.partner)
+    except IntegrityError:
+        # checkin_client_key_once: this form was sent before (a double tap, or a retry after
+        # the connection dropped with the first request already saved). That one stands.
+        earlier = CheckIn.objects.filter(author=author, client_key=checkin.client_key).first()
+        if checkin.client_key is None or earlier is None:
+            raise
+        return Recorded(checkin=earlier, flag=earlier.flags.first(), again=True)
+    partner = couple_view.partner
+    wanted = partner is not None and partner.push_partner_checkins and not checkin.withheld
+    if wanted and push_enabled():
+        push_later(partner_checkin_push, partner, partner.pk, reverse("checkins:timeline"))
     return Recorded(checkin=checkin, flag=flag)
 
 

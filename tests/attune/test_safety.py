@@ -86,6 +86,8 @@ def normalised(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
     html = re.sub(r'"X-CSRFToken": "[^"]+"', "CSRF", html)
     html = re.sub(r'nonce="[^"]+"', "NONCE", html)
+    # Each check-in form shown carries a fresh id of its own (checkin_client_key_once).
+    html = re.sub(r'name="client_key" value="[^"]+"', "CLIENT_KEY", html)
     return html
 
 

@@ -96,6 +96,12 @@ MATRIX = {
     "settings/": row(therapists=200),
     "settings/sharing/": row(unlinked=302),  # nothing to pause without a partner
     "safety/": PUBLIC,
+    "sw.js": PUBLIC,
+    "manifest.webmanifest": PUBLIC,
+    "offline/": PUBLIC,
+    "settings/push/": PARTNER_POST_ONLY,
+    "settings/push/off/": POST_ONLY,
+    "settings/push/<int:pk>/remove/": OWN_OBJECT_POST_ONLY,
     "settings/export.json": row(partners=302, therapists=302),  # reauthenticate first
     "settings/export.csv": row(partners=302, therapists=302),
     "settings/delete/": row(partners=302, therapists=302),
