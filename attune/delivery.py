@@ -82,8 +82,8 @@ def push_payload(*, user: User, kind: str, url: str) -> dict:
         title, body = DISCREET_PUSH_TITLE, DISCREET_PUSH_BODY
     else:
         title, body = PUSH_TITLE, PUSH_BODY.get(kind, PUSH_BODY_OTHERWISE)
-    # One tag for everything, so a phone shows one Attune notice, not a stack to count.
-    return {"title": title, "body": body, "url": url or reverse("notifications"), "tag": "attune"}
+    # One tag for everything, so a phone shows one notice, not a stack to count.
+    return {"title": title, "body": body, "url": url or reverse("notifications"), "tag": "reminder"}
 
 
 def push_enabled() -> bool:

@@ -66,7 +66,7 @@ self.addEventListener("push", (event) => {
   event.waitUntil(
     self.registration.showNotification(data.title || "Attune", {
       body: data.body || "Attune has something new for you.",
-      tag: data.tag || "attune",
+      tag: data.tag || "reminder",
       icon: ICON,
       data: { url: path },
     })
