@@ -1,0 +1,105 @@
+"""Attune as an app on a phone, in Chromium: the manifest, the service worker in control,
+the offline page when the network is gone (and no signed-in page kept on the phone), and a
+check-in that survives a connection that drops, saved once."""
+
+import pytest
+from playwright.sync_api import expect
+
+from checkins.models import CheckIn
+from tests.browser.test_timeline_journey import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+KEPT_URLS = """async () => {
+  const urls = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+  }
+  return urls;
+}"""
+
+
+def controlled(page) -> None:
+    """Wait until the service worker is active and controls this page."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+
+
+def test_the_manifest_is_linked_and_parses(new_page):
+    page = new_page()
+    page.goto("/")
+    href = page.locator("link[rel=manifest]").get_attribute("href")
+    manifest = page.request.get(href).json()
+    assert manifest["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert page.request.get(icon["src"]).ok, icon
+
+
+def test_offline_a_navigation_shows_the_offline_page_and_no_kept_timeline(
+    new_page, partner_a, partner_b
+):
+    page = new_page()
+    log_in(page, partner_a.email)
+    controlled(page)
+    expect(page.get_by_role("heading", name="Your timeline")).to_be_visible()
+    page.context.set_offline(True)
+    page.goto("/timeline/")
+    expect(page.get_by_role("heading", name="No connection right now")).to_be_visible()
+    expect(page.get_by_text(partner_a.display_name)).to_have_count(0)
+    page.goto("/settings/")
+    expect(page.get_by_role("heading", name="No connection right now")).to_be_visible()
+    kept = page.evaluate(KEPT_URLS)
+    assert "/offline/" in kept and "/static/css/attune.css" in kept
+    pages = [url for url in kept if not url.startswith("/static/")]
+    assert pages == ["/offline/"], kept
+    page.context.set_offline(False)
+    page.goto("/timeline/")
+    expect(page.get_by_role("heading", name="Your timeline")).to_be_visible()
+
+
+def test_a_check_in_made_offline_is_kept_and_saved_once_when_sent_again(
+    new_page, partner_a, partner_b
+):
+    page = new_page(has_touch=True, is_mobile=True)
+    log_in(page, partner_a.email)
+    form = page.locator("#checkin_form")
+    form.locator("label.state-option", has_text="Activated").tap()
+    page.context.set_offline(True)
+    form.get_by_role("button", name="Check in").tap()
+    status = page.locator("#checkin_status")
+    expect(status).to_contain_text("Not sent yet: no connection")
+    expect(form.get_by_label("Activated")).to_be_checked()  # still there to send
+    assert CheckIn.objects.count() == 0
+
+    page.context.set_offline(False)
+    form.get_by_role("button", name="Check in").tap()
+    expect(status).to_contain_text("Checked in: Activated")
+    assert CheckIn.objects.filter(author=partner_a).count() == 1
+
+
+def test_a_check_in_whose_answer_was_lost_is_not_saved_twice(new_page, partner_a, partner_b):
+    # The worker stays out of this one so the test's own network hook sees the request.
+    page = new_page(service_workers="block")
+    log_in(page, partner_a.email)
+    lost = []
+
+    def reach_the_server_then_drop(route):
+        route.fetch()  # the server saves it...
+        lost.append(route.request.url)
+        route.abort("connectionreset")  # ...and the answer never arrives
+
+    page.route("**/timeline/checkins/", reach_the_server_then_drop)
+    form = page.locator("#checkin_form")
+    form.locator("label.state-option", has_text="Shut down").click()
+    form.get_by_role("button", name="Check in").click()
+    expect(page.locator("#checkin_status")).to_contain_text("Not sent yet")
+    assert len(lost) == 1 and CheckIn.objects.count() == 1
+
+    page.unroute("**/timeline/checkins/")
+    form.get_by_role("button", name="Check in").click()
+    expect(page.locator("#checkin_status")).to_contain_text("Checked in: Shut down")
+    assert CheckIn.objects.filter(author=partner_a).count() == 1
