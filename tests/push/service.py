@@ -10,12 +10,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 
 import http_ece
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+
+def vapid_pair() -> tuple[str, str]:
+    """A fresh application server key pair, from the command an operator runs."""
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("vapid_keys", stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().split())
+    return lines["VAPID_PUBLIC_KEY"], lines["VAPID_PRIVATE_KEY"]
 
 
 def b64url(raw: bytes) -> str:

@@ -4,10 +4,8 @@ says nothing a person looking over the owner's shoulder could use."""
 
 import json
 from datetime import UTC, datetime, time, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -19,7 +17,7 @@ from attune.services import notification_create, push_subscription_save, sharing
 from checkins.models import CheckIn, Reminder, Revisit
 from checkins.services import checkin_record
 from checkins.sweep import reminders_send_due
-from tests.push.service import PushService
+from tests.push.service import PushService, vapid_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +25,6 @@ PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Mobile Safari/537.36"
 )
-
-
-def vapid_pair() -> tuple[str, str]:
-    out = StringIO()
-    call_command("vapid_keys", stdout=out)
-    lines = dict(line.split("=", 1) for line in out.getvalue().split())
-    return lines["VAPID_PUBLIC_KEY"], lines["VAPID_PRIVATE_KEY"]
 
 
 PUBLIC, PRIVATE = vapid_pair()

@@ -7,10 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from attune.models import TherapistProfile
+from attune.models import PushSubscription, TherapistProfile
 from attune.services import couple_link, therapist_consent, therapist_invite, therapist_join
 from checkins.models import Flag, Revisit
 from tests.factories import CheckInFactory, TherapistFactory, UserFactory
+from tests.push.service import vapid_pair
+
+PUSH_KEYS = vapid_pair()
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "node_modules"
 AXE = ASSETS / "axe-core" / "axe.min.js"
@@ -28,11 +31,19 @@ def need(path: Path) -> None:
 
 
 @pytest.fixture
-def cast(db):
+def cast(db, settings):
     """A linked couple mid-mismatch with a proposed revisit, a therapist with consent, an
-    unlinked newcomer, and the shipped articles."""
+    unlinked newcomer, and the shipped articles; push is on, and Alex's phone gets it."""
     call_command("load_articles", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = PUSH_KEYS
     alex = UserFactory(display_name="Alex", email="alex@example.com")
+    PushSubscription.objects.create(
+        user=alex,
+        endpoint="https://push.example/alex-phone",
+        p256dh="BAAA",
+        auth="AAAA",
+        device="Chrome Mobile on Android (Pixel 8)",
+    )
     sam = UserFactory(display_name="Sam", email="sam@example.com")
     couple = couple_link(first=alex, second=sam)
     for i in range(6):
@@ -87,6 +98,7 @@ def main_pages(cast) -> list[tuple[str, str | None, str, dict | None]]:
         ("sharing", "alex", "/settings/sharing/", None),
         ("signed-in devices", "alex", "/accounts/sessions/", None),
         ("safety", None, "/safety/", None),
+        ("offline", None, "/offline/", None),
         ("partner", "newcomer", "/partner/", None),
         ("therapist access", "alex", "/partner/therapist/", None),
         ("article index", None, "/articles/", None),
