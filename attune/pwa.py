@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from attune.decorators import partner_required
 from attune.services import push_subscription_remove, push_subscription_save
@@ -48,7 +48,7 @@ def shell_version(debug: bool) -> str:
     return digest.hexdigest()[:16]
 
 
-@require_GET
+@require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
     if settings.DEBUG:
         shell_version.cache_clear()  # an edited file shows up on the next load
@@ -58,7 +58,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         {
             "version": shell_version(settings.DEBUG),
             "shell_json": json.dumps([static(name) for name in SHELL]),
-            "static_prefix": static(""),
         },
         content_type="text/javascript; charset=utf-8",
     )
@@ -67,7 +66,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def manifest(request: HttpRequest) -> HttpResponse:
     response = render(
         request, "attune/manifest.webmanifest", content_type="application/manifest+json"
@@ -76,7 +75,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def offline(request: HttpRequest) -> HttpResponse:
     """What a navigation gets with no network. The same for everyone and stored by the
     service worker without cookies, so it never holds anything of the person who saw it."""

@@ -1,13 +1,13 @@
-{% autoescape off %}// Attune's service worker, version {{ version }}.
+{% load static %}{% autoescape off %}// Attune's service worker, version {{ version }}.
 // Keeps the styles and scripts for a page to look right offline, shows the offline page
 // when a navigation finds no network, and shows pushes. Pages themselves are never kept:
 // on a shared phone the last person's timeline must not be there for the next to open.
 "use strict";
 const CACHE = "attune-{{ version }}";
 const OFFLINE_URL = "{% url 'offline' %}";
-const STATIC_PREFIX = "{{ static_prefix|escapejs }}";
+const STATIC_PREFIX = "{% get_static_prefix as prefix %}{{ prefix|escapejs }}";
 const SHELL = JSON.parse("{{ shell_json|escapejs }}");
-const ICON = "{% load static %}{% static 'img/icon-192.png' %}";
+const ICON = "{% static 'img/icon-192.png' %}";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

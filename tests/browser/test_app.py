@@ -39,6 +39,26 @@ def test_the_manifest_is_linked_and_parses(new_page):
         assert page.request.get(icon["src"]).ok, icon
 
 
+def test_chromium_finds_attune_installable(playwright, live_server, tmp_path):
+    """What the browser itself checks before it offers "Install": a manifest with the right
+    fields and icons, and a service worker in control. (An incognito window, which the other
+    tests use, never offers it, so this one has a profile of its own.)"""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, viewport=PHONE
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        controlled(page)
+        session = context.new_cdp_session(page)
+        assert session.send("Page.getInstallabilityErrors") == {"installabilityErrors": []}
+        assert session.send("Page.getAppManifest")["errors"] == []
+    finally:
+        context.close()
+
+
 def test_offline_a_navigation_shows_the_offline_page_and_no_kept_timeline(
     new_page, partner_a, partner_b
 ):

@@ -41,6 +41,14 @@ def test_the_service_worker_is_the_same_for_everyone_and_never_stale(client, par
     assert 'request.mode === "navigate"' in body  # pages: network, else the offline page
 
 
+def test_every_file_the_worker_keeps_exists_for_collectstatic():
+    """A name missing here is a 500 for /sw.js in production (no manifest entry)."""
+    from attune.pwa import SHELL
+
+    for name in SHELL:
+        assert finders.find(name), name
+
+
 def test_the_csp_lets_the_manifest_and_the_worker_load_from_here_only(client):
     policy = client.get(reverse("home"))["Content-Security-Policy"]
     assert "manifest-src 'self'" in policy
