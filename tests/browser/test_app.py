@@ -123,3 +123,18 @@ def test_a_check_in_whose_answer_was_lost_is_not_saved_twice(new_page, partner_a
     form.get_by_role("button", name="Check in").click()
     expect(page.locator("#checkin_status")).to_contain_text("Checked in: Shut down")
     assert CheckIn.objects.filter(author=partner_a).count() == 1
+
+
+def test_the_settings_page_offers_one_push_button_at_a_time(new_page, partner_a, settings):
+    from tests.push.service import vapid_pair
+
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = vapid_pair()
+    page = new_page()
+    log_in(page, partner_a.email)
+    page.goto("/settings/")
+    push = page.locator("#push")
+    expect(push.get_by_role("status")).to_have_text("This device gets no notices.")
+    expect(push.get_by_role("button", name="Turn on for this device")).to_be_visible()
+    expect(push.get_by_role("button", name="Turn off for this device")).to_be_hidden()
+    # No install offer from the browser (a private window never makes one): no button.
+    expect(page.get_by_role("button", name="Install Attune")).to_be_hidden()
