@@ -16,11 +16,13 @@ from tests.factories import UserFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_worker() -> subprocess.CompletedProcess[str]:
+def run_worker(**settings: str) -> subprocess.CompletedProcess[str]:
+    """One batch of django-tasks' db_worker in its own process, on the test database, with
+    any more settings given as environment variables."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DATABASE_URL=url, TASKS_BACKEND="database", EMAIL_HOST="")
+    env.update(DATABASE_URL=url, TASKS_BACKEND="database", EMAIL_HOST="", **settings)
     return subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
         cwd=ROOT,

@@ -24,6 +24,7 @@ from content.quality import (
     reference_problems,
 )
 from content.services import articles_load, parse_article_file, reference_catalogue
+from tests.content.test_articles import admin_form
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,21 +182,7 @@ def test_the_admin_says_what_a_reference_lacks_and_keeps_the_article(client):
     article = ArticleFactory(slug="in-admin", title="Before")
     client.force_login(editor)
     url = reverse("admin:content_article_change", args=[article.pk])
-    form = {
-        "title": "After",
-        "slug": "in-admin",
-        "summary": "A summary.",
-        "body": "## Part\n\nSome words.",
-        "takeaways": "[]",
-        "faq": "[]",
-        "references": json.dumps([{"authors": "Someone, A.", "source": "A Journal"}]),
-        "author": "Attune editorial team",
-        "status": "published",
-        "publish_at_0": "2026-11-01",
-        "publish_at_1": "10:00:00",
-        "revisions-TOTAL_FORMS": "0",
-        "revisions-INITIAL_FORMS": "0",
-    }
+    form = admin_form(references=json.dumps([{"authors": "Someone, A.", "source": "A Journal"}]))
     response = client.post(url, form)
     assert response.status_code == 200
     assertContains(response, "Reference 1: no year.")

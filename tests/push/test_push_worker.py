@@ -1,9 +1,7 @@
 """The push leaves from the real worker process (django-tasks' db_worker) on PostgreSQL,
 once, however often the worker runs."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ from django.db import connection
 
 from attune.models import Notification
 from attune.services import notification_create, push_subscription_save
+from tests.attune.test_worker import run_worker as run_attune_worker
 from tests.push.service import PushService, vapid_pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,24 +17,8 @@ PUBLIC, PRIVATE = vapid_pair()
 
 
 def run_worker() -> subprocess.CompletedProcess[str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=url,
-        TASKS_BACKEND="database",
-        EMAIL_HOST="",
-        VAPID_PUBLIC_KEY=PUBLIC,
-        VAPID_PRIVATE_KEY=PRIVATE,
-        PUSH_ALLOW_HTTP="true",
-    )
-    return subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_attune_worker(
+        VAPID_PUBLIC_KEY=PUBLIC, VAPID_PRIVATE_KEY=PRIVATE, PUSH_ALLOW_HTTP="true"
     )
 
 
