@@ -24,7 +24,7 @@ def main(base: str) -> None:
             if time.monotonic() > deadline:
                 sys.exit("the run command never served the home page")
             time.sleep(1)
-    assert "out of sync" in home, "home page without its text"
+    assert "pull in opposite directions" in home, "home page without its text"
 
     login_page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
