@@ -1,5 +1,8 @@
+from datetime import date, timedelta
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 from attune.delivery import push_enabled
 from attune.models import User
@@ -156,12 +159,33 @@ class TherapistInviteForm(forms.Form):
     )
 
 
+# A period is read in whole days of the viewer's zone; dates outside these bounds are typing
+# slips (year 0001 would not even convert to UTC), and a longer span only repeats weeks.
+PERIOD_EARLIEST = date(2000, 1, 1)
+PERIOD_LONGEST = timedelta(days=2 * 366)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if start < PERIOD_EARLIEST:
+            raise forms.ValidationError("Choose a date from the year 2000 on.")
+        return start
+
+    def clean_end(self):
+        end = self.cleaned_data["end"]
+        if end > timezone.localdate() + timedelta(days=366):
+            raise forms.ValidationError("Choose a date within the next year.")
+        return end
+
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
             raise forms.ValidationError("The period must start before it ends.")
+        if start and end and end - start > PERIOD_LONGEST:
+            raise forms.ValidationError("Choose a period of at most two years.")
         return data

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from attune.forms import PeriodForm
 from checkins.models import (
     BODY_CUES,
     STATE_DESCRIPTIONS,
@@ -16,6 +17,7 @@ from checkins.models import (
     NoteVisibility,
     State,
 )
+from checkins.patterns import Period
 
 # A check-in may be set back to catch up on a moment that passed, but not further than this.
 BACKDATE_LIMIT = timedelta(hours=24)
@@ -217,3 +219,53 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect(attrs={"class": "scale"}),
         help_text="1 is hard, 5 is good. Only the two of you (and a therapist you invite) see it.",
     )
+
+
+class PatternsForm(PeriodForm):
+    """The period of the patterns page: the last 4 weeks, 3 months or 12 months up to today,
+    or dates of the viewer's choice."""
+
+    SPANS = {"4w": 28, "3m": 91, "12m": 364}
+
+    span = forms.ChoiceField(
+        label="Period",
+        choices=[
+            ("4w", "4 weeks"),
+            ("3m", "3 months"),
+            ("12m", "12 months"),
+            ("custom", "Dates of your choice"),
+        ],
+        initial="4w",
+    )
+    field_order = ["span", "start", "end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            self.fields[name].required = False
+        self.fields["start"].help_text = "Only with dates of your choice."
+
+    def clean_start(self):
+        return super().clean_start() if self.cleaned_data.get("start") else None
+
+    def clean_end(self):
+        return super().clean_end() if self.cleaned_data.get("end") else None
+
+    def clean(self):
+        data = self.cleaned_data
+        span = data.get("span")
+        if span in self.SPANS:
+            # The date fields are not used then, so nothing typed in them is an error.
+            for name in ("start", "end"):
+                self.errors.pop(name, None)
+            data["end"] = timezone.localdate()
+            data["start"] = data["end"] - timedelta(days=self.SPANS[span] - 1)
+            return data
+        if span == "custom":
+            for name, words in (("start", "the first day"), ("end", "the last day")):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, f"Choose {words} of the period.")
+        return super().clean()
+
+    def period(self, tz) -> Period:
+        return Period(first=self.cleaned_data["start"], last=self.cleaned_data["end"], tz=tz)

@@ -93,6 +93,20 @@ def checkins_visible_to(*, viewer: User) -> QuerySet[CheckIn]:
     )
 
 
+def shared_checkins(
+    *, viewer: User, couple_id: int, start: datetime, end: datetime
+) -> QuerySet[CheckIn]:
+    """The check-ins of one couple from `start` to `end` that both partners see, for
+    patterns over weeks: through the one rule, then without any written while sharing was
+    paused (the viewer's own too: a shared picture shows what both see). Notes are never
+    loaded."""
+    return (
+        CheckIn.objects.filter(_visible(viewer))
+        .filter(couple_id=couple_id, withheld=False, occurred_at__gte=start, occurred_at__lt=end)
+        .defer("note")
+    )
+
+
 def with_answers(entries: QuerySet[CheckIn]) -> QuerySet[CheckIn]:
     """Each entry's answers, oldest first, as `answer_list` (one query for the page)."""
     return entries.prefetch_related(

@@ -7,6 +7,7 @@ app_name = "checkins"
 urlpatterns = [
     path("", views.timeline, name="timeline"),
     path("poll/", poll.poll, name="poll"),
+    path("patterns/", views.patterns, name="patterns"),
     path("checkins/", views.checkin_create, name="create"),
     path("checkins/<int:pk>/delete/", views.checkin_remove, name="delete"),
     path("checkins/<int:pk>/answer/", views.answer_create, name="answer"),

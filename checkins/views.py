@@ -19,20 +19,24 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from attune.decorators import partner_required
 from attune.models import User
 from attune.selectors import CoupleView, couple_for_user, memberships_of
 from checkins.calendar import revisit_ics
+from checkins.charts import patterns_view
 from checkins.forms import (
     AnswerForm,
     CheckInForm,
     DeclineForm,
     MoreTimeForm,
+    PatternsForm,
     RatingForm,
     RevisitForm,
 )
 from checkins.fragments import entries_render
 from checkins.mismatch import describe
 from checkins.models import CheckIn, Flag, Revisit, state_meanings
+from checkins.patterns import couple_patterns, patterns_couple_id
 from checkins.presenters import (
     days_of,
     entries_for_viewer,
@@ -220,6 +224,27 @@ def timeline(request: HttpRequest) -> HttpResponse:
     if before is not None and request.htmx:
         return render(request, f"{TEMPLATE}#older_page", _older_context(request, before))
     return render(request, TEMPLATE, _page_context(request, before=before))
+
+
+@partner_required
+@require_GET
+def patterns(request: HttpRequest) -> HttpResponse:
+    """The couple's patterns over weeks and months, for a period the viewer picks."""
+    form = PatternsForm(request.GET or {"span": "4w"})
+    couple_view = couple_for_user(user=request.user)
+    couple_id = patterns_couple_id(viewer=request.user)
+    view = None
+    if form.is_valid() and couple_id is not None and couple_view.partner is not None:
+        partner = couple_view.partner
+        found = couple_patterns(
+            viewer=request.user,
+            couple_id=couple_id,
+            period=form.period(timezone.get_current_timezone()),
+            partners=[request.user.pk, partner.pk],
+        )
+        view = patterns_view(found, names=names_for(request.user, [partner]), couple_words="you")
+    context = {"form": form, "view": view, "couple_view": couple_view}
+    return render(request, "checkins/patterns.html", context)
 
 
 def _checkin_saved(request: HttpRequest, recorded, since: LiveCursor | None) -> HttpResponse:

@@ -1,6 +1,6 @@
 """Therapist pages, and the couple's side of therapist access."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -31,7 +31,9 @@ from attune.services import (
     therapist_renew,
     therapist_revoke,
 )
+from checkins.charts import patterns_view
 from checkins.fragments import entries_render
+from checkins.patterns import Period, couple_patterns, patterns_couple_id
 from checkins.presenters import (
     days_of,
     entries_for_viewer,
@@ -158,18 +160,34 @@ def therapist_summary(request: HttpRequest, pk: int) -> HttpResponse:
     access = _access_or_404(request, pk)
     today = timezone.localdate()
     form = PeriodForm(request.GET or {"start": today - timedelta(days=89), "end": today})
-    summary = None
+    summary = view = None
+    partners = couple_partners(access=access)
     if form.is_valid():
-        tz = timezone.get_current_timezone()
-        start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=tz)
-        end = datetime.combine(form.cleaned_data["end"], time.min, tzinfo=tz) + timedelta(days=1)
-        summary = couple_summary(viewer=request.user, access=access, start=start, end=end)
+        period = Period(
+            first=form.cleaned_data["start"],
+            last=form.cleaned_data["end"],
+            tz=timezone.get_current_timezone(),
+        )
+        summary = couple_summary(
+            viewer=request.user, access=access, start=period.starts_at, end=period.ends_at
+        )
+        couple_id = patterns_couple_id(viewer=request.user, couple_id=access.couple_id)
+        if partners and couple_id is not None:
+            found = couple_patterns(
+                viewer=request.user,
+                couple_id=couple_id,
+                period=period,
+                partners=[p.pk for p in partners],
+            )
+            names = {p.pk: p.display_name for p in partners}
+            view = patterns_view(found, names=names, couple_words="the couple")
         access_log_write(therapist=request.user, access=access, what="summary")
     context = {
         "access": access,
         "form": form,
         "summary": summary,
-        "members": couple_partners(access=access),
+        "view": view,
+        "members": partners,
     }
     return render(request, "therapists/summary.html", context)
 

@@ -13,10 +13,21 @@ from django.utils import timezone
 from attune.models import TherapistAccess, TherapistProfile, User
 from attune.selectors import couple_for_user
 from attune.services import couple_link, therapist_consent, therapist_invite, therapist_join
-from checkins.models import BODY_CUES, STRESSORS, CheckIn, Need, NoteVisibility, State
+from checkins.models import (
+    BODY_CUES,
+    STRESSORS,
+    CheckIn,
+    Flag,
+    Need,
+    NoteVisibility,
+    Revisit,
+    RevisitRating,
+    State,
+)
 from checkins.services import checkin_record
 
-DEMO_WEEKS = 3
+# Enough weeks for the patterns page's three months to have something to show.
+DEMO_WEEKS = 12
 DEMO_NOTES = [
     "Long day. Would love a quiet evening together.",
     "Meeting ran over, still buzzing from it.",
@@ -75,10 +86,14 @@ class Command(BaseCommand):
         tz = zoneinfo.ZoneInfo(alex.time_zone)
         now = timezone.now()
         today = now.astimezone(tz).date()
-        moments = []
+        moments, hard_days = [], []
         for days_ago in range(DEMO_WEEKS * 7, -1, -1):
             day = today - timedelta(days=days_ago)
-            hard_evening = rng.random() < 0.3
+            # Busy weeks (every third) have more hard evenings, as demanding seasons do.
+            busy = (days_ago // 7) % 3 == 0
+            hard_evening = rng.random() < (0.45 if busy else 0.15)
+            if hard_evening:
+                hard_days.append(day)
             for hour in (8, 13, 19):
                 for person in (alex, sam):
                     if rng.random() < 0.25:
@@ -108,12 +123,80 @@ class Command(BaseCommand):
                     "intensity": intensity,
                     "need": need,
                     "body_cues": rng.sample(list(BODY_CUES), k=rng.randint(0, 2)),
-                    "stressors": rng.sample(list(STRESSORS), k=rng.randint(0, 2)),
+                    "stressors": self._stressors(rng, hard=state != State.REGULATED),
                     "note": note,
                     "note_visibility": rng.choice(list(NoteVisibility)),
                     "occurred_at": at,
                 },
             )
+
+        self._history(rng, alex, sam, hard_days, tz, now)
+
+    @staticmethod
+    def _stressors(rng: random.Random, *, hard: bool) -> list[str]:
+        tags = rng.sample(list(STRESSORS), k=rng.randint(0, 2))
+        if hard and rng.random() < 0.6:
+            tags = [rng.choice(["work", "sleep"]), *[t for t in tags if t not in ("work", "sleep")]]
+        return tags
+
+    def _history(self, rng, alex, sam, hard_days, tz, now) -> None:
+        """What the mismatch service would have made of the hard evenings, had it watched
+        them as they happened (it judges check-ins as of now, so backdated ones form no
+        flag): a flag each, both regulated again some time later, and revisits, most kept."""
+        couple = couple_for_user(user=alex).couple
+        for day in hard_days:
+            evening = CheckIn.objects.filter(
+                couple=couple,
+                occurred_at__gte=datetime.combine(day, time(18), tzinfo=tz),
+                occurred_at__lt=datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+                state__in=[State.ACTIVATED, State.SHUTDOWN],
+            )
+            opener = evening.order_by("-occurred_at").first()
+            if opener is None or evening.values("author").distinct().count() < 2:
+                continue
+            opened_at = opener.occurred_at
+            resolved_at = opened_at + timedelta(minutes=rng.choice([20, 35, 45, 50, 70, 95, 180]))
+            if resolved_at >= now:
+                resolved_at = None
+            flag = Flag.objects.create(
+                couple=couple,
+                pattern=Flag.Pattern.PURSUE_WITHDRAW,
+                pursuer=alex,
+                withdrawer=sam,
+                checkin=opener,
+                opened_at=opened_at,
+                resolved_at=resolved_at,
+            )
+            if resolved_at is None:
+                continue
+            for person in (alex, sam):
+                CheckIn.objects.create(
+                    couple=couple,
+                    author=person,
+                    state=State.REGULATED,
+                    intensity=1,
+                    occurred_at=resolved_at,
+                    created_at=resolved_at,
+                )
+            when = datetime.combine(day + timedelta(days=1), time(20, 0), tzinfo=tz)
+            if when >= now or rng.random() < 0.3:
+                continue
+            kept = rng.random() < 0.75
+            revisit = Revisit.objects.create(
+                couple=couple,
+                flag=flag,
+                proposed_by=sam,
+                scheduled_for=when,
+                status=Revisit.Status.DONE if kept else Revisit.Status.MISSED,
+                sequence=1 if rng.random() < 0.2 else 0,
+                created_at=resolved_at,
+                updated_at=when,
+            )
+            if kept:
+                for person in (alex, sam):
+                    RevisitRating.objects.create(
+                        revisit=revisit, user=person, rating=rng.randint(3, 5), created_at=when
+                    )
 
     def _user(self, *, email: str, display_name: str, time_zone: str, **extra) -> User:
         user = User.objects.filter(email=email).first()
