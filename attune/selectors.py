@@ -3,6 +3,8 @@
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attune.models import (
@@ -14,7 +16,7 @@ from attune.models import (
     TherapistAccess,
     User,
 )
-from checkins.models import Answer, CheckIn
+from checkins.models import Answer, CheckIn, Flag, Revisit
 
 _MEMO = "_attune_memberships"
 
@@ -175,15 +177,46 @@ def _live(queryset):
     )
 
 
+# The views of a couple's data that count as having looked (the dashboard's own counts do
+# not: they are what says it is time to look).
+LOOKED = ("timeline", "summary")
+
+
+def _count(queryset) -> Coalesce:
+    """The number of rows of `queryset` (filtered on an outer access), as a subquery."""
+    counted = queryset.order_by().values("couple_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
 def therapist_couples(*, therapist: User) -> list[TherapistAccess]:
-    """The couples a therapist may see right now, with the time left on each."""
+    """The couples a therapist may see right now, those needing attention first: flags
+    opened and revisits missed since the therapist last looked (or since access started),
+    as `new_flags`, `missed` and `last_looked`, in one query."""
     if not therapist.is_authenticated or not therapist.is_therapist:
         return []
+    looked = AccessLog.objects.filter(
+        therapist=therapist, couple_id=OuterRef("couple_id"), what__in=LOOKED
+    ).order_by("-at")
+    since = Coalesce(OuterRef("last_looked"), OuterRef("started_at"))
     return list(
         _live(TherapistAccess.objects.filter(therapist=therapist))
+        .annotate(last_looked=Subquery(looked.values("at")[:1]))
+        .annotate(
+            new_flags=_count(
+                Flag.objects.filter(couple_id=OuterRef("couple_id"), opened_at__gt=since)
+            ),
+            missed=_count(
+                Revisit.objects.filter(
+                    couple_id=OuterRef("couple_id"),
+                    status=Revisit.Status.MISSED,
+                    scheduled_for__gt=since,
+                )
+            ),
+        )
+        .annotate(attention=F("new_flags") + F("missed"))
         .select_related("couple")
         .prefetch_related("couple__memberships__user")
-        .order_by("expires_at")
+        .order_by("-attention", F("last_looked").asc(nulls_first=True), "expires_at", "pk")
     )
 
 

@@ -572,13 +572,15 @@ def therapist_access_expire(*, now=None) -> int:
     return len(expired)
 
 
-def access_log_write(*, therapist: User, access: TherapistAccess, what: str) -> None:
-    AccessLog.objects.create(
-        therapist=therapist,
-        therapist_name=getattr(
-            getattr(therapist, "therapist_profile", None), "professional_name", ""
-        )
-        or therapist.display_name,
-        couple_id=access.couple_id,
-        what=what,
+def access_log_write(
+    *, therapist: User, access: TherapistAccess | None = None, what: str, accesses=()
+) -> None:
+    """Log a therapist's view of `access`'s couple, or of each of `accesses`' couples."""
+    name = (
+        getattr(getattr(therapist, "therapist_profile", None), "professional_name", "")
+        or therapist.display_name
+    )
+    AccessLog.objects.bulk_create(
+        AccessLog(therapist=therapist, therapist_name=name, couple_id=a.couple_id, what=what)
+        for a in ([access] if access is not None else accesses)
     )

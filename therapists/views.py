@@ -45,6 +45,7 @@ from checkins.selectors import checkins_between, timeline_page
 from therapists.selectors import couple_flags_recent, couple_partners, couple_summary
 
 NEW_CODE = "attune_new_therapist_code"
+OVERVIEW = "counts of new flags and missed revisits"
 
 
 def _therapist_only(request: HttpRequest) -> None:
@@ -72,10 +73,11 @@ def therapist_setup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def therapist_dashboard(request: HttpRequest) -> HttpResponse:
     _therapist_only(request)
+    accesses = therapist_couples(therapist=request.user)
+    # The counts of new flags and missed revisits are the couple's data too: logged.
+    access_log_write(therapist=request.user, accesses=accesses, what=OVERVIEW)
     return render(
-        request,
-        "therapists/dashboard.html",
-        {"accesses": therapist_couples(therapist=request.user), "now": timezone.now()},
+        request, "therapists/dashboard.html", {"accesses": accesses, "now": timezone.now()}
     )
 
 
