@@ -112,7 +112,7 @@ def _week(value: datetime, tz: tzinfo) -> date:
 
 
 def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: list[int]):
-    """The couple's patterns over `period` (`couple_id` from `patterns_couple_id`): six
+    """The couple's patterns over `period` (`couple_id` from `patterns_couple_id`): five
     aggregate queries, whatever the length of the history."""
     tz = period.tz
     start, end = period.starts_at, period.ends_at
@@ -135,12 +135,17 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
             day=ExtractIsoWeekDay("opened_at", tzinfo=tz), hour=ExtractHour("opened_at", tzinfo=tz)
         )
         .values("day", "hour")
-        .annotate(n=Count("pk"), later=Count("pk", filter=Q(opened_at__gte=period.middle)))
+        .annotate(
+            n=Count("pk"),
+            later=Count("pk", filter=Q(opened_at__gte=period.middle)),
+            open=Count("pk", filter=Q(resolved_at__isnull=True)),
+        )
         .order_by()
     )
     for row in times:
         result.flag_times[(row["day"], row["hour"])] = row["n"]
         result.flags_second_half += row["later"]
+        result.still_open += row["open"]
     result.flags_first_half = result.flags - result.flags_second_half
 
     # A check-in "at a flag" was written while one of the couple's flags was open (from its
@@ -177,7 +182,6 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
     )
     for week, duration in durations:
         result.settled.setdefault(_week(week, tz), []).append(duration.total_seconds() / 60)
-    result.still_open = flags.filter(resolved_at__isnull=True).count()
 
     agreed = [Revisit.Status.AGREED, Revisit.Status.DONE, Revisit.Status.MISSED]
     revisits = (

@@ -290,7 +290,13 @@ def test_the_therapist_sees_a_revisits_ratings_together_without_names(
     summary = client.get(reverse("therapist_summary", args=[live.pk])).content.decode()
     assert "2/5 and 5/5" in summary
     ratings = summary[summary.index("How did it go?") :]
+    ratings = ratings[: ratings.index("</ul>")]
     assert "Alex" not in ratings and "Sam" not in ratings
+    # The patterns' picture of revisits gives the week's average, also without names.
+    picture = summary[summary.index('id="s-revisits-title"') :]
+    picture = picture[: picture.index("</figure>")]
+    assert "3.5 on average, 2 answers" in picture
+    assert "Alex" not in picture and "Sam" not in picture
 
 
 # --- 4. A former partner's live profile ------------------------------------------------------

@@ -68,6 +68,7 @@ def test_with_full_consent_the_therapist_reads_but_never_private_notes(
     assertContains(summary, "Alex: 1")
     assertNotContains(summary, PRIVATE)
     assert list(AccessLog.objects.values_list("what", flat=True).order_by("pk")) == [
+        "counts of new flags and missed revisits",
         "timeline",
         "summary",
     ]

@@ -110,6 +110,7 @@ MATRIX = {
     "timeline/": row(therapists=302),  # therapists go to their couples
     # anon: an HX-Redirect to the login; nothing new for those without a couple: 204.
     "timeline/poll/": row(anon=200, partners=200, unlinked=204, therapists=204),
+    "timeline/patterns/": row(),  # an unlinked partner is asked to link first
     "timeline/checkins/": POST_ONLY,
     "timeline/checkins/<int:pk>/delete/": OWN_OBJECT_POST_ONLY,
     "timeline/checkins/<int:pk>/answer/": OWN_OBJECT_POST_ONLY,
