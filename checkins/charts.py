@@ -392,7 +392,7 @@ def reading(patterns: Patterns, *, couple_words: str) -> list[str]:
     therapist ("the couple")."""
     flags, sentences = patterns.flags, []
     subject = couple_words[0].upper() + couple_words[1:]
-    if not patterns.checkins and not flags:
+    if not patterns.checkins and not flags and not patterns.revisits:
         return [
             "Nothing in this period yet. Patterns show once there are a few weeks of check-ins."
         ]

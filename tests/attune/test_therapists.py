@@ -19,7 +19,7 @@ from attune.services import (
     therapist_renew,
     therapist_revoke,
 )
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Flag, Revisit
 from tests.factories import CheckInFactory, TherapistFactory, UserFactory
 
 PRIVATE = "words for me alone"
@@ -201,3 +201,45 @@ def test_a_couple_can_send_the_code_to_the_therapist_by_email(
     assert therapist_join(therapist=rivera, code=code).therapist == rivera
     assert "Alex" not in message.body and "Sam" not in message.body  # no names in an e-mail
     assert shown.status_code == 200
+
+
+def test_the_dashboard_puts_couples_needing_attention_first(
+    client, live, rivera, partner_a, outsider
+):
+    other_couple = outsider.memberships.get().couple
+    kim = other_couple.memberships.exclude(user=outsider).get().user
+    _access, code = therapist_invite(partner=outsider, duration_days=30)
+    other = therapist_join(therapist=rivera, code=code)
+    therapist_consent(partner=outsider, access=other)
+    other = therapist_consent(partner=kim, access=other)
+    # Before access started: not news to the therapist.
+    Flag.objects.create(
+        couple=other_couple, pattern="pursue_withdraw", opened_at=other.started_at - timedelta(1)
+    )
+    for minutes in (1, 2):
+        Flag.objects.create(
+            couple=other_couple,
+            pattern="mutual_escalation",
+            opened_at=timezone.now(),
+            resolved_at=timezone.now() + timedelta(minutes=minutes),
+        )
+    Revisit.objects.create(
+        couple=live.couple, scheduled_for=timezone.now(), status=Revisit.Status.MISSED
+    )
+    client.force_login(rivera)
+    page = client.get(reverse("therapist_dashboard")).content.decode()
+    assert page.index("Robin &amp; Kim") < page.index("Alex &amp; Sam")
+    assert "Since you were given access: 2 new flags." in page
+    assert "Since you were given access: 1 missed revisit." in page
+
+    client.get(reverse("therapist_summary", args=[other.pk]))
+    page = client.get(reverse("therapist_dashboard")).content.decode()
+    assert page.index("Alex &amp; Sam") < page.index("Robin &amp; Kim")
+    assert "Nothing new since you last looked" in page
+    # Each couple's log says the therapist saw these counts, each time.
+    assert (
+        AccessLog.objects.filter(
+            couple=live.couple, what="counts of new flags and missed revisits"
+        ).count()
+        == 2
+    )

@@ -98,3 +98,25 @@ def test_the_therapist_summary_does_not_grow_with_the_history(
     _history(partner_a, partner_b, couple, 80)
     # The summary (7), the patterns (5 and the access check), the log, session and user.
     assert _queries(client, "get", url) == small <= 20
+
+
+def test_a_years_patterns_do_not_grow_with_the_history(client, partner_a, partner_b, couple):
+    client.force_login(partner_a)
+    url = reverse("checkins:patterns")
+    _history(partner_a, partner_b, couple, 1)
+    small = _queries(client, "get", url, {"span": "12m"})
+    _history(partner_a, partner_b, couple, 80)
+    # Session, user, memberships; states, flag times, tags, settling, revisits; the bell.
+    assert _queries(client, "get", url, {"span": "12m"}) == small == 9
+
+
+def test_the_therapist_dashboard_costs_the_same_for_any_history(
+    client, partner_a, partner_b, couple, live, rivera
+):
+    client.force_login(rivera)
+    url = reverse("therapist_dashboard")
+    _history(partner_a, partner_b, couple, 1)
+    small = _queries(client, "get", url)
+    _history(partner_a, partner_b, couple, 80)
+    # Session, user; the couples with their counts, their members; the profile, the log.
+    assert _queries(client, "get", url) == small <= 7
