@@ -17,7 +17,7 @@ from checkins.patterns import Patterns, median
 WIDTH = 1000
 LEFT = 110  # room for the row names
 PLOT = WIDTH - LEFT - 10
-TAG_PLOT = WIDTH - 230 - 10
+TAG_PLOT = WIDTH - 250 - 10
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKEND = (6, 7)
 # Parts of the day for the reading; evenings are where the source material expects most.
@@ -155,10 +155,15 @@ class HeatChart:
     cell_height: int
     height: int
     summary: str
+    top: int = 34
+
+    @property
+    def grid_height(self) -> int:
+        return 7 * self.cell_height
 
 
 def heat_chart(patterns: Patterns) -> HeatChart:
-    cell_w, cell_h, top = round(PLOT / 24, 2), 30, 30
+    cell_w, cell_h, top = round(PLOT / 24, 2), 36, 34
     busiest = max(patterns.flag_times.values(), default=0)
     cells = []
     for (day, hour), n in sorted(patterns.flag_times.items()):
@@ -170,7 +175,7 @@ def heat_chart(patterns: Patterns) -> HeatChart:
     ]
     return HeatChart(
         cells=cells,
-        rows=[(top + i * cell_h + cell_h / 2 + 5, name) for i, name in enumerate(WEEKDAYS)],
+        rows=[(top + i * cell_h + cell_h / 2 + 9, name) for i, name in enumerate(WEEKDAYS)],
         hours=[(round(LEFT + h * cell_w, 2), h) for h in range(0, 24, 3)],
         table=table,
         cell_width=cell_w,
@@ -190,8 +195,8 @@ class StressorChart:
     enough: bool
     height: int
     # Tag names are longer than weekdays: this picture's bars start further right.
-    left: int = 230
-    plot: int = WIDTH - 230 - 10
+    left: int = 250
+    plot: int = TAG_PLOT
 
 
 def stressor_chart(patterns: Patterns) -> StressorChart:
@@ -301,15 +306,19 @@ class RevisitChart:
     table: list[dict]
     top: int = 16
     bar_height: int = 110
-    height: int = 290
+    height: int = 318
 
     @property
     def moved_y(self) -> int:
-        return self.top + self.bar_height + 26
+        return self.top + self.bar_height + 30
+
+    @property
+    def rating_label_y(self) -> int:
+        return self.moved_y + 42
 
     @property
     def rating_top(self) -> int:
-        return self.moved_y + 20
+        return self.rating_label_y + 20
 
     @property
     def rating_ticks(self) -> list[tuple[float, int]]:

@@ -48,6 +48,8 @@ def test_no_serious_or_critical_violations(browser, live_server, cast, viewport,
             page.goto("/timeline/")
             page.get_by_role("button", name="Check in").click()
             page.wait_for_selector("#id_state_error")
+        # Opened, so what is folded away (tables beside pictures, more options) is checked.
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
