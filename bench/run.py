@@ -275,6 +275,10 @@ def in_process() -> list[dict]:
             "notifications bell (htmx)",
             lambda: ok(client.get(reverse("notifications_bell"), headers=htmx)),
         ),
+        measure(
+            "patterns, 12 months",
+            lambda: ok(client.get(reverse("checkins:patterns"), {"span": "12m"})),
+        ),
         measure("article page", lambda: ok(client.get(reverse("content:article", args=[slug])))),
         measure(
             "article search",
@@ -287,6 +291,18 @@ def in_process() -> list[dict]:
     therapist_client.force_login(access.therapist)
     summary = reverse("therapist_summary", args=[access.pk])
     results.append(measure("therapist summary, 90 days", lambda: ok(therapist_client.get(summary))))
+    year = {
+        "start": (timezone.localdate() - timedelta(days=363)).isoformat(),
+        "end": timezone.localdate().isoformat(),
+    }
+    results.append(
+        measure("therapist summary, 12 months", lambda: ok(therapist_client.get(summary, year)))
+    )
+    results.append(
+        measure(
+            "therapist dashboard", lambda: ok(therapist_client.get(reverse("therapist_dashboard")))
+        )
+    )
     return results
 
 

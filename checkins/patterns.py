@@ -86,6 +86,8 @@ class Patterns:
     still_open: int = 0
     # {week: {"agreed", "kept", "moved", "missed", "answers", "rating"}}
     revisits: dict[date, dict] = field(default_factory=dict)
+    # Whether the answers counted are the viewer's own (a partner) or both (a therapist).
+    own_ratings: bool = False
 
     @property
     def flags(self) -> int:
@@ -184,6 +186,11 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
         result.settled.setdefault(_week(week, tz), []).append(duration.total_seconds() / 60)
 
     agreed = [Revisit.Status.AGREED, Revisit.Status.DONE, Revisit.Status.MISSED]
+    # A partner's "how did it go" is never shown to the other: on a partner's page the
+    # answers are their own (an average of two beside one's own would give the other's away);
+    # a therapist sees each week's answers together, without who gave which.
+    mine = None if viewer.is_therapist else Q(ratings__user_id=viewer.pk)
+    result.own_ratings = not viewer.is_therapist
     revisits = (
         Revisit.objects.filter(couple_id=couple_id, scheduled_for__gte=start, scheduled_for__lt=end)
         .annotate(week=TruncWeek("scheduled_for", tzinfo=tz))
@@ -194,8 +201,8 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
             missed=Count("pk", distinct=True, filter=Q(status=Revisit.Status.MISSED)),
             # Moved: agreed, then given another time (each change bumps the sequence).
             moved=Count("pk", distinct=True, filter=Q(status__in=agreed, sequence__gt=0)),
-            answers=Count("ratings"),
-            rating=Avg("ratings__rating"),
+            answers=Count("ratings", filter=mine),
+            rating=Avg("ratings__rating", filter=mine),
         )
         .order_by()
     )

@@ -197,14 +197,17 @@ def test_revisits_agreed_kept_moved_missed_and_how_they_went(frozen, couple, par
     revisit(at(2026, 10, 16, 20, 0), "cancelled")
     revisit(at(2026, 10, 28, 20, 0), "done", sequence=2)
     patterns = found(partner_a, couple)
+    # A partner's page holds their own answer only: beside one's own, an average of two
+    # would give the other's away.
     assert patterns.revisits[W1] == {
         "agreed": 2,
         "kept": 1,
         "moved": 1,
         "missed": 1,
-        "answers": 2,
-        "rating": 3.0,
+        "answers": 1,
+        "rating": 4.0,
     }
+    assert found(partner_b, couple).revisits[W1]["rating"] == 2.0
     assert patterns.revisits[W3] == {
         "agreed": 1,
         "kept": 1,
@@ -214,6 +217,17 @@ def test_revisits_agreed_kept_moved_missed_and_how_they_went(frozen, couple, par
         "rating": None,
     }
     assert "You agreed on 3 revisits and kept 2." in reading(patterns, couple_words="you")
+
+
+def test_a_therapist_sees_both_answers_together(frozen, couple, partner_a, partner_b, live, rivera):
+    kept = Revisit.objects.create(
+        couple=couple, scheduled_for=at(2026, 10, 14, 20, 0), status="done"
+    )
+    RevisitRating.objects.create(revisit=kept, user=partner_a, rating=4)
+    RevisitRating.objects.create(revisit=kept, user=partner_b, rating=2)
+    patterns = found(rivera, couple)
+    assert (patterns.revisits[W1]["answers"], patterns.revisits[W1]["rating"]) == (2, 3.0)
+    assert not patterns.own_ratings
 
 
 def test_the_page_draws_the_known_history(client, history, partner_a):
