@@ -354,7 +354,7 @@ def revisit_chart(patterns: Patterns) -> RevisitChart:
             chart.moved.append((cx, row["moved"]))
         if row["rating"] is not None:
             chart.ratings.append((cx, chart._rating_y(row["rating"]), round(row["rating"], 1)))
-        chart.table.append({"week": week, **row, "rating": row["rating"]})
+        chart.table.append({"week": week, **row})
     chart.paths = [(kind, "".join(d)) for kind, d in shapes.items() if d]
     return chart
 
@@ -396,7 +396,9 @@ def _when_words(patterns: Patterns) -> str | None:
     return f"Flags came at many times; {phrase} had the most ({n} of {total})."
 
 
-def reading(patterns: Patterns, *, couple_words: str) -> list[str]:
+def reading(
+    patterns: Patterns, *, couple_words: str, stressors: StressorChart | None = None
+) -> list[str]:
     """A few plain sentences on the period, for the couple (`couple_words` "you") or their
     therapist ("the couple")."""
     flags, sentences = patterns.flags, []
@@ -439,11 +441,13 @@ def reading(patterns: Patterns, *, couple_words: str) -> list[str]:
             for by_week in patterns.states.values()
             for weeks in by_week.values()
         )
+        n = patterns.checkins
         sentences.append(
-            f"{percent(regulated, patterns.checkins)}% of all {patterns.checkins} check-ins "
-            "were regulated."
+            f"Of the {n} check-ins, {percent(regulated, n)}% were regulated."
+            if n > 1
+            else f"One check-in, {'' if regulated else 'not '}regulated."
         )
-    chart = stressor_chart(patterns)
+    chart = stressors or stressor_chart(patterns)
     strongest = next((row for row in chart.rows if row["ratio"] and row["ratio"] >= 1.5), None)
     if strongest:
         sentences.append(
@@ -461,13 +465,14 @@ def reading(patterns: Patterns, *, couple_words: str) -> list[str]:
 
 def patterns_view(patterns: Patterns, *, names: dict[int, str], couple_words: str):
     """Every picture of the patterns page, and the reading."""
+    stressors = stressor_chart(patterns)
     return PatternsView(
         patterns=patterns,
         states=states_chart(patterns, names),
         heat=heat_chart(patterns),
-        stressors=stressor_chart(patterns),
+        stressors=stressors,
         settle=settle_chart(patterns),
         revisits=revisit_chart(patterns),
-        reading=reading(patterns, couple_words=couple_words),
+        reading=reading(patterns, couple_words=couple_words, stressors=stressors),
         totals=_revisit_totals(patterns),
     )
