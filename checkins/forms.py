@@ -236,8 +236,12 @@ class PatternsForm(PeriodForm):
             ("custom", "Dates of your choice"),
         ],
         initial="4w",
+        required=False,
     )
     field_order = ["span", "start", "end"]
+
+    def clean_span(self):
+        return self.cleaned_data["span"] or "4w"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

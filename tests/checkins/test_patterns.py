@@ -333,3 +333,9 @@ def test_the_therapist_summary_refuses_a_date_that_does_not_convert(client, live
     page = client.get(url, {"start": "0001-01-01", "end": "2026-01-01"})
     assert page.status_code == 200
     assert "from the year 2000" in page.content.decode()
+
+
+def test_without_a_period_the_last_four_weeks_show(client, frozen, partner_a, partner_b):
+    client.force_login(partner_a)
+    page = client.get(reverse("checkins:patterns"), {"utm_source": "x"}).content.decode()
+    assert "8 October 2026 to 4 November 2026" in page
