@@ -21,8 +21,10 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
+    Value,
 )
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncWeek
 
 from attune.models import User
 from attune.selectors import live_access_couple_ids, memberships_of
@@ -151,27 +153,40 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
     result.flags_first_half = result.flags - result.flags_second_half
 
     # A check-in "at a flag" was written while one of the couple's flags was open (from its
-    # opening until both were regulated again), or opened it.
-    during = Flag.objects.filter(
-        couple_id=OuterRef("couple_id"), opened_at__lte=OuterRef("occurred_at")
-    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=OuterRef("occurred_at")))
+    # opening until both were regulated again), or opened it. Open flags all close at the
+    # same moment (when both are regulated), so a flag is open at a check-in's time exactly
+    # when the latest one opened before it is: one step down the (couple, opened) index per
+    # check-in rather than a walk over every earlier flag. Still open counts as open until
+    # the period's end.
+    open_until = Subquery(
+        Flag.objects.filter(couple_id=OuterRef("couple_id"), opened_at__lte=OuterRef("occurred_at"))
+        .order_by("-opened_at")
+        .values(until=Coalesce("resolved_at", Value(end)))[:1]
+    )
     opened = Flag.objects.filter(checkin_id=OuterRef("pk"))
     # Tags are a JSON list of known slugs, so a slug in quotes matches that tag and no other,
     # on every database (SQLite has no JSON containment lookup).
     tag_counts = {key: Count("pk", filter=Q(stressors__icontains=f'"{key}"')) for key in STRESSORS}
     groups = (
-        checkins.annotate(at_flag=Exists(during) | Exists(opened))
-        .filter(Q(at_flag=True) | Q(state=State.REGULATED))
-        .values("at_flag")
+        checkins.annotate(open_until=open_until)
+        .annotate(at_flag=Q(open_until__gt=F("occurred_at")) | Exists(opened))
+        .values("at_flag", "state")
         .annotate(n=Count("pk"), **tag_counts)
         .order_by()
     )
+    result.stressors_at_flags = dict.fromkeys(STRESSORS, 0)
+    result.stressors_calm = dict.fromkeys(STRESSORS, 0)
     for row in groups:
-        tags = {key: row[key] for key in STRESSORS}
         if row["at_flag"]:
-            result.at_flags, result.stressors_at_flags = row["n"], tags
+            result.at_flags += row["n"]
+            tags = result.stressors_at_flags
+        elif row["state"] == State.REGULATED:
+            result.calm += row["n"]
+            tags = result.stressors_calm
         else:
-            result.calm, result.stressors_calm = row["n"], tags
+            continue
+        for key in STRESSORS:
+            tags[key] += row[key]
 
     # Medians are not an aggregate every database has; a period's flags are few (a busy
     # year has a few hundred), so their durations come back sorted and are split by week.
