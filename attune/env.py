@@ -5,6 +5,7 @@ deployment's environment stops the process at start-up instead of silently falli
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,3 +52,32 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name} must be one of {allowed}, not {value!r}")
     return value
+
+
+def redis_url(name: str, value: str) -> str:
+    """`value` if it is a Redis address Django's RedisCache and RQ both take (redis://,
+    rediss:// or unix://, with a host or a socket path)."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"redis", "rediss", "unix"} or not (parts.hostname or parts.path):
+        raise ImproperlyConfigured(
+            f"{name} must be a Redis address such as redis://127.0.0.1:6379/0, not {value!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number: {value!r}") from None
+    return value
+
+
+def cache_from_url(name: str, value: str) -> dict:
+    """Django's CACHES entry for `value`: empty for the database cache (one machine, no other
+    service), a Redis address for Django's own RedisCache, shared by every node."""
+    if not value:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "attune_cache",
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url(name, value),
+    }

@@ -11,7 +11,15 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from attune.env import env_bool, env_choice, env_int, env_list, env_str
+from attune.env import (
+    cache_from_url,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -131,17 +139,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # tests/attune/test_settings.py fails if a field with a fixed date or time default appears.
 SILENCED_SYSTEM_CHECKS = ["fields.W161"]
 
-# allauth keeps its rate-limit counters in the cache; the database cache is shared by every
-# web worker without another service. Created by `manage.py createcachetable`.
+# --- Cache ----------------------------------------------------------------------------------
+# The default cache holds what every node must agree on: allauth's rate-limit counters and
+# Attune's own (attune/ratelimits.py). With one machine the database cache is shared by every
+# web worker without another service (created by `manage.py createcachetable`); with several
+# nodes, CACHE_URL=redis://host:6379/0 puts it in Redis through Django's own RedisCache.
+CACHE_URL = env_str("CACHE_URL", "").strip()
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "attune_cache",
-    },
+    "default": cache_from_url("CACHE_URL", CACHE_URL),
     # Rendered fragments, kept in each process: the empty check-in form's fields (the same
     # for everyone; about half of rendering a timeline) and timeline entries, each under a
-    # key holding everything it shows (checkins/fragments.py), so no node can ever serve a
-    # stale one: an answer or a rename makes a new key.
+    # key holding everything it shows (checkins/fragments.py). That is why a per-process
+    # cache is safe on many nodes: nothing in it can go stale, because an answer, a rename
+    # or a deletion on another node makes a new key or is never asked for again.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "attune-fragments",
@@ -152,16 +162,24 @@ CACHES = {
 }
 
 # --- Background work ------------------------------------------------------------------------
+# `database` (django-tasks-db and its db_worker) is the one-machine default; `rq` sends tasks
+# through Redis (RQ_URL) to `manage.py rqworker --with-scheduler` processes on any node.
+# Either way a task is only a wake-up call: a reminder's own row decides (checkins/sweep.py).
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
 }
-TASKS = {
-    "default": {
-        "BACKEND": _TASK_BACKENDS[env_choice("TASKS_BACKEND", "database", set(_TASK_BACKENDS))],
-    }
-}
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", set(_TASK_BACKENDS))
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+RQ_URL = env_str("RQ_URL", "").strip()
+if TASKS_BACKEND == "rq" and not RQ_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs RQ_URL, e.g. redis://127.0.0.1:6379/1")
+if RQ_URL:
+    redis_url("RQ_URL", RQ_URL)
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 300}}
 
 # --- Web Push -------------------------------------------------------------------------------
 # The VAPID key pair that signs every push (`python manage.py vapid_keys` makes one; keep the

@@ -139,3 +139,65 @@ def test_w161_is_silenced_only_where_a_fixed_default_is_meant():
         and not callable(field.default)
     ]
     assert sorted(fixed) == ["attune.User.quiet_hours_end", "attune.User.quiet_hours_start"]
+
+
+def _settings_of(names: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Some settings under `env`, read in a fresh process (as JSON), or its failure."""
+    script = (
+        f"import json, attune.settings as s; print(json.dumps([getattr(s, n) for n in {names!r}]))"
+    )
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "TASKS_BACKEND", "RQ_URL"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_one_machine_needs_no_other_service():
+    done = _settings_of(["CACHES", "TASKS", "INSTALLED_APPS"])
+    caches, tasks, apps_ = json.loads(done.stdout)
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert tasks["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert "django_rq" not in apps_
+
+
+def test_several_nodes_share_redis_for_the_cache_and_rq_for_tasks():
+    done = _settings_of(
+        ["CACHES", "TASKS", "RQ_QUEUES", "INSTALLED_APPS"],
+        CACHE_URL="redis://cache.internal:6379/0",
+        TASKS_BACKEND="rq",
+        RQ_URL="rediss://queue.internal:6380/1",
+    )
+    caches, tasks, queues, apps_ = json.loads(done.stdout)
+    assert caches["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/0",
+    }
+    # Fragments stay in each process: their keys hold everything they show (fragments.py).
+    assert caches["template_fragments"]["BACKEND"].endswith("LocMemCache")
+    assert tasks["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert queues["default"]["URL"] == "rediss://queue.internal:6380/1"
+    assert "django_rq" in apps_
+
+
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL must be a Redis address"),
+        ({"CACHE_URL": "redis://127.0.0.1:sixty/0"}, "CACHE_URL has a port that is not a number"),
+        ({"TASKS_BACKEND": "rq"}, "TASKS_BACKEND=rq needs RQ_URL"),
+        ({"TASKS_BACKEND": "rq", "RQ_URL": "127.0.0.1:6379"}, "RQ_URL must be a Redis address"),
+        ({"TASKS_BACKEND": "celery"}, "TASKS_BACKEND must be one of"),
+    ],
+)
+def test_scale_settings_fail_at_start_up_on_bad_values(env, message):
+    done = _settings_of(["CACHES"], **env)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert message in done.stderr
