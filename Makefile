@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate seed lock bench clean
+.PHONY: run test install install-dev lint format migrate seed lock bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +79,12 @@ bench: install-dev
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -q && apt-get install -y -q wrk; fi
 	$(BIN)/python bench/run.py
+
+# One web node against two, each behind HAProxy, with Redis and RQ (bench/scale.py); results
+# in bench/scale-results.json. Needs Redis on 127.0.0.1:6379 (BENCH_REDIS_URL); as root this
+# installs Debian's wrk and haproxy when they are missing.
+bench-scale: install-dev
+	@for tool in wrk haproxy; do \
+		if ! command -v $$tool >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && apt-get install -y -q $$tool; fi; done
+	$(BIN)/python bench/scale.py

@@ -320,8 +320,13 @@ STORAGES = {
 # HTTPS defaults to on in production. Set SECURE_HTTPS=false only to try production settings
 # over plain http on your own machine (docker compose does); never on a public host.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy every request comes from the proxy's address, so the per-address sign-in
+# limits would count everyone together: allauth takes the client's address from the
+# X-Forwarded-For entry this many proxies back (the one our own proxy appended).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS

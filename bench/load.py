@@ -98,12 +98,13 @@ def _write_users(rows: list[dict], path: Path) -> None:
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    """Until `url` answers; fails if `server` (gunicorn, or a proxy) exits first."""
     # No proxy: the probe, like the load, stays on the loopback address.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({server.returncode}); is port {PORT} taken?")
+            raise RuntimeError(f"{server.args[0]} exited ({server.returncode}); port taken?")
         try:
             opener.open(url, timeout=2).read()
             return
@@ -123,20 +124,28 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
-def _wrk(path: str, mix: dict[str, int], seconds: int, env: dict) -> dict:
+def _wrk(
+    path: str,
+    mix: dict[str, int],
+    seconds: int,
+    env: dict,
+    *,
+    port: int = PORT,
+    connections: int = CONNECTIONS,
+) -> dict:
     mix_text = ",".join(f"{kind}={weight}" for kind, weight in mix.items())
     command = [
         "wrk",
-        f"--threads={CONNECTIONS}",
-        f"--connections={CONNECTIONS}",
+        f"--threads={connections}",
+        f"--connections={connections}",
         f"--duration={seconds}s",
         "--timeout=5s",
         f"--script={ROOT / 'bench' / 'traffic.lua'}",
-        f"http://127.0.0.1:{PORT}{path}",
+        f"http://127.0.0.1:{port}{path}",
     ]
     result = subprocess.run(
         command,
-        env={**env, "ATTUNE_MIX": mix_text, "ATTUNE_THREADS": str(CONNECTIONS)},
+        env={**env, "ATTUNE_MIX": mix_text, "ATTUNE_THREADS": str(connections)},
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -208,38 +217,48 @@ def ensure_wrk() -> str:
     return found
 
 
-def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Path) -> dict:
-    """Serve the production settings with gunicorn, then drive it with wrk: the floor, each
-    endpoint alone, and the mixed traffic. Returns the rows and the server's setup."""
-    ensure_wrk()
-    rows = sessions_for(users)
-    users_file = workdir / "users.lua"
-    secret_key = os.environ["SECRET_KEY"]
-    server_env = {
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The production settings as the load test serves them."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": database_url,
         "DEBUG": "false",
-        "SECRET_KEY": secret_key,
+        "SECRET_KEY": os.environ["SECRET_KEY"],
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_HTTPS": "false",
         "LOG_LEVEL": "WARNING",
         "TASKS_BACKEND": "database",
+        **extra,
     }
-    server = subprocess.Popen(
+
+
+def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn as in production (WORKERS gthread workers of THREADS threads) on `port`, in
+    its own process group."""
+    return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "attune.wsgi:application",
-            f"--bind=127.0.0.1:{PORT}",
+            f"--bind=127.0.0.1:{port}",
             f"--workers={WORKERS}",
             "--worker-class=gthread",
             f"--threads={THREADS}",
             "--log-level=warning",
         ],
         cwd=ROOT,
-        env=server_env,
+        env=env,
         start_new_session=True,
     )
+
+
+def run_load(*, database_url: str, users, article_slugs: list[str], workdir: Path) -> dict:
+    """Serve the production settings with gunicorn, then drive it with wrk: the floor, each
+    endpoint alone, and the mixed traffic. Returns the rows and the server's setup."""
+    ensure_wrk()
+    rows = sessions_for(users)
+    users_file = workdir / "users.lua"
+    server = start_gunicorn(PORT, server_env(database_url))
     wrk_env = {
         **os.environ,
         "ATTUNE_USERS": str(users_file),

@@ -309,11 +309,12 @@ def in_process() -> list[dict]:
 # --- Load ---------------------------------------------------------------------------------
 
 
-def load(workdir: Path) -> dict:
+def load_users() -> tuple[list, list[str]]:
+    """The partners the load test acts for (the 20 heavy couples and others drawn at
+    random, the same each run) and the published articles' slugs."""
     import random
 
     from attune.models import Couple, User
-    from bench.load import run_load
     from content.models import Article
 
     couple_ids = list(Couple.objects.order_by("pk").values_list("pk", flat=True))
@@ -322,6 +323,13 @@ def load(workdir: Path) -> dict:
         User.objects.filter(memberships__couple__in=chosen, memberships__ended_at__isnull=True)
     )
     slugs = list(Article.objects.filter(status="published").values_list("slug", flat=True))
+    return users, slugs
+
+
+def load(workdir: Path) -> dict:
+    from bench.load import run_load
+
+    users, slugs = load_users()
     return run_load(database_url=DATABASE_URL, users=users, article_slugs=slugs, workdir=workdir)
 
 

@@ -160,21 +160,23 @@ def _settings_of(names: list[str], **env: str) -> subprocess.CompletedProcess[st
 
 
 def test_one_machine_needs_no_other_service():
-    done = _settings_of(["CACHES", "TASKS", "INSTALLED_APPS"])
-    caches, tasks, apps_ = json.loads(done.stdout)
+    done = _settings_of(["CACHES", "TASKS", "INSTALLED_APPS", "ALLAUTH_TRUSTED_PROXY_COUNT"])
+    caches, tasks, apps_ = json.loads(done.stdout)[:3]
     assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert tasks["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
     assert "django_rq" not in apps_
+    assert json.loads(done.stdout)[3] == 0  # no proxy: the address the server sees
 
 
 def test_several_nodes_share_redis_for_the_cache_and_rq_for_tasks():
     done = _settings_of(
-        ["CACHES", "TASKS", "RQ_QUEUES", "INSTALLED_APPS"],
+        ["CACHES", "TASKS", "RQ_QUEUES", "INSTALLED_APPS", "ALLAUTH_TRUSTED_PROXY_COUNT"],
+        BEHIND_PROXY="true",
         CACHE_URL="redis://cache.internal:6379/0",
         TASKS_BACKEND="rq",
         RQ_URL="rediss://queue.internal:6380/1",
     )
-    caches, tasks, queues, apps_ = json.loads(done.stdout)
+    caches, tasks, queues, apps_, proxies = json.loads(done.stdout)
     assert caches["default"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://cache.internal:6379/0",
@@ -184,6 +186,8 @@ def test_several_nodes_share_redis_for_the_cache_and_rq_for_tasks():
     assert tasks["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
     assert queues["default"]["URL"] == "rediss://queue.internal:6380/1"
     assert "django_rq" in apps_
+    # Sign-in limits per address count the client's address, not the proxy's.
+    assert proxies == 1
 
 
 @pytest.mark.parametrize(
