@@ -124,6 +124,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         server_side_binding=env_bool("DATABASE_SERVER_SIDE_BINDING", False),
         prepare_threshold=env_int("DATABASE_PREPARE_THRESHOLD", 0) or None,
     )
+    # PostgreSQL compiles a query to machine code once its estimated cost passes a threshold;
+    # Attune's heaviest reads (a year's patterns) pass it, and compiling took 20-30 ms of a
+    # 115 ms page to save less. Off for Attune's connections unless DATABASE_JIT=true. (A
+    # pooler that rejects the `options` start-up parameter: set jit=off on the role instead.)
+    if not env_bool("DATABASE_JIT", False):
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker process write while the web process reads.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

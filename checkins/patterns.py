@@ -22,9 +22,10 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncWeek
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, TruncWeek
 
 from attune.models import User
 from attune.selectors import live_access_couple_ids, memberships_of
@@ -163,12 +164,13 @@ def couple_patterns(*, viewer: User, couple_id: int, period: Period, partners: l
         .order_by("-opened_at")
         .values(until=Coalesce("resolved_at", Value(end)))[:1]
     )
-    opened = Flag.objects.filter(checkin_id=OuterRef("pk"))
-    # Tags are a JSON list of known slugs, so a slug in quotes matches that tag and no other,
-    # on every database (SQLite has no JSON containment lookup).
-    tag_counts = {key: Count("pk", filter=Q(stressors__icontains=f'"{key}"')) for key in STRESSORS}
+    opened = Flag.objects.filter(couple_id=couple_id, checkin_id=OuterRef("pk"))
+    # Tags are a JSON list of known lower-case slugs, so a slug in quotes matches that tag
+    # and no other, on every database (SQLite has no JSON containment lookup); a plain
+    # `contains` on the text, without the case folding of `icontains` on every row and tag.
+    tag_counts = {key: Count("pk", filter=Q(tags__contains=f'"{key}"')) for key in STRESSORS}
     groups = (
-        checkins.annotate(open_until=open_until)
+        checkins.annotate(open_until=open_until, tags=Cast("stressors", TextField()))
         .annotate(at_flag=Q(open_until__gt=F("occurred_at")) | Exists(opened))
         .values("at_flag", "state")
         .annotate(n=Count("pk"), **tag_counts)

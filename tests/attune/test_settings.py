@@ -117,6 +117,11 @@ def test_prepared_statements_and_server_side_binding_are_opt_in():
     assert options["prepare_threshold"] == 2
 
 
+def test_postgresql_compiles_no_query_unless_asked():
+    assert _database_options()["options"] == "-c jit=off"
+    assert "options" not in _database_options(DATABASE_JIT="true")
+
+
 @pytest.mark.parametrize("at", [dt.time(22, 0, 3), dt.time(8, 0, 3)])
 def test_check_deploy_is_clean_when_the_clock_reads_a_quiet_hours_default(at):
     """Django's fields.W161 takes a fixed default time for a forgotten `now` and warns while
