@@ -316,9 +316,9 @@ def _rq_worker(env: dict[str, str]) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        # Its log of every job goes nowhere: a pipe nobody reads fills and stalls it.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.DEVNULL,
     )
 
 
