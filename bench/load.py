@@ -108,7 +108,7 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> N
         try:
             opener.open(url, timeout=2).read()
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError is one too)
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer {url} within {seconds} s")
 

@@ -163,17 +163,23 @@ class Node:
                 requests.get(self.url + "/", timeout=10)
                 return
             except (requests.ConnectionError, requests.Timeout):
-                assert time.monotonic() < deadline, f"node {name} did not answer in 60 s"
+                if time.monotonic() > deadline:
+                    _stop(self.process)
+                    raise AssertionError(f"node {name} did not answer in 60 s") from None
                 time.sleep(0.2)
 
 
 @pytest.fixture
 def nodes(static_root, redis_urls):
     env = _env(static_root, redis_urls)
-    started = [Node("A", env), Node("B", env)]
-    yield started
-    for node in started:
-        _stop(node.process)
+    started = []
+    try:
+        for name in ("A", "B"):
+            started.append(Node(name, env))
+        yield started
+    finally:
+        for node in started:
+            _stop(node.process)
 
 
 @pytest.fixture
