@@ -4,6 +4,8 @@ which enqueue the tasks that call this, so imports run one way
 
 import json
 import logging
+import smtplib
+from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -62,6 +64,43 @@ def notification_email_send(*, notification_id: int, site_url: str) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+# A notification's e-mail is a task of its own, and a task can be lost: a worker killed
+# mid-task leaves a django-tasks-db task RUNNING for good, and RQ's queue lives in a Redis
+# that keeps nothing on disk. So the sweep also sends what a task should have sent by now:
+# unsent e-mails that were wanted, at least EMAIL_LATE old (their task has had its chance)
+# and at most EMAIL_STALE old (news of a moment long past helps no one).
+EMAIL_LATE = timedelta(minutes=5)
+EMAIL_STALE = timedelta(days=1)
+
+
+def notification_emails_send_late(
+    *, site_url: str, now: datetime | None = None, batch: int = 100
+) -> int:
+    """E-mail the notifications whose task should have by now; return how many went out.
+    Each goes through `notification_email_send`, so a task that runs after all, or another
+    sweep, finds it marked and sends nothing. A mail server that refuses or cannot be
+    reached stops this round; the next sweep tries again."""
+    moment = now or timezone.now()
+    late = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            user__email_notifications=True,
+            created_at__lte=moment - EMAIL_LATE,
+            created_at__gt=moment - EMAIL_STALE,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in list(late[:batch]):
+        try:
+            sent += notification_email_send(notification_id=pk, site_url=site_url)
+        except (smtplib.SMTPException, OSError) as error:
+            log.warning("mail server unavailable; late e-mails wait for the next sweep: %s", error)
+            break
+    return sent
 
 
 # What a push says, for a lock screen anyone can read: that there is something, never what.

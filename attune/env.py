@@ -57,15 +57,18 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
 def redis_url(name: str, value: str) -> str:
     """`value` if it is a Redis address Django's RedisCache and RQ both take (redis://,
     rediss:// or unix://, with a host or a socket path)."""
-    parts = urlsplit(value)
-    if parts.scheme not in {"redis", "rediss", "unix"} or not (parts.hostname or parts.path):
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not a Redis address: {value!r}") from None
+    # A host for redis:// and rediss:// (redis-py reads a missing one as this machine, so
+    # each node would quietly get its own), a socket path for unix://.
+    where = parts.path if parts.scheme == "unix" else parts.hostname
+    if parts.scheme not in {"redis", "rediss", "unix"} or not where:
         raise ImproperlyConfigured(
             f"{name} must be a Redis address such as redis://127.0.0.1:6379/0, not {value!r}"
         )
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} has a port that is not a number: {value!r}") from None
     return value
 
 

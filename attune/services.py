@@ -282,7 +282,9 @@ def push_later(task, user: User, *args) -> None:
     now = timezone.now()
     held = quiet_hours_end_for(user, now)
     queued = task.using(run_after=held) if held > now else task
-    transaction.on_commit(lambda: queued.enqueue(*args))
+    # robust: the row is committed whatever the queue says; a queue that is down (Redis,
+    # under RQ) costs the wake-up, which the sweep makes good, never the person's request.
+    transaction.on_commit(lambda: queued.enqueue(*args), robust=True)
 
 
 def notification_create(*, user: User, kind: str, url: str = "") -> Notification:
@@ -290,7 +292,7 @@ def notification_create(*, user: User, kind: str, url: str = "") -> Notification
     and pushes it to their devices if it is a kind that goes to a phone."""
     notification = Notification.objects.create(user=user, kind=kind, url=url)
     if user.email_notifications:
-        transaction.on_commit(lambda: notification_email.enqueue(notification.pk))
+        transaction.on_commit(lambda: notification_email.enqueue(notification.pk), robust=True)
     if kind in PUSH_KINDS and push_enabled() and user.push_subscriptions.exists():
         push_later(notification_push, user, notification.pk)
     return notification

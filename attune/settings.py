@@ -129,7 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 115 ms page to save less. Off for Attune's connections unless DATABASE_JIT=true. (A
     # pooler that rejects the `options` start-up parameter: set jit=off on the role instead.)
     if not env_bool("DATABASE_JIT", False):
-        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+        given = DATABASES["default"]["OPTIONS"].get("options", "")
+        DATABASES["default"]["OPTIONS"]["options"] = f"{given} -c jit=off".strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker process write while the web process reads.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -330,9 +331,13 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a proxy every request comes from the proxy's address, so the per-address sign-in
-# limits would count everyone together: allauth takes the client's address from the
-# X-Forwarded-For entry this many proxies back (the one our own proxy appended).
-ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+# limits would count everyone together: allauth then takes the client's address from the
+# X-Forwarded-For entry this many proxies back (the one our own proxy appended). Set only
+# when every request reaches the nodes through that many proxies: a client that can reach
+# a node directly could write the header itself and choose its address. 0: the peer's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if not 0 <= ALLAUTH_TRUSTED_PROXY_COUNT <= 5:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 and 5")
 SECURE_SSL_REDIRECT = SECURE_HTTPS
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS

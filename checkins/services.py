@@ -393,10 +393,12 @@ def reminders_schedule(*, revisit: Revisit) -> list[Reminder]:
             )
     created = Reminder.objects.bulk_create(reminders)
     for reminder in created:
+        # robust: the reminder's row is the truth; a lost wake-up is the sweep's to cover.
         transaction.on_commit(
             lambda pk=reminder.pk, due=reminder.due_at: reminder_due.using(run_after=due).enqueue(
                 pk
-            )
+            ),
+            robust=True,
         )
     return created
 

@@ -151,9 +151,8 @@ def _settings_of(names: list[str], **env: str) -> subprocess.CompletedProcess[st
     script = (
         f"import json, attune.settings as s; print(json.dumps([getattr(s, n) for n in {names!r}]))"
     )
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "TASKS_BACKEND", "RQ_URL"}
-    }
+    ours = {"CACHE_URL", "TASKS_BACKEND", "RQ_URL", "BEHIND_PROXY", "TRUSTED_PROXY_COUNT"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
@@ -171,12 +170,17 @@ def test_one_machine_needs_no_other_service():
     assert tasks["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
     assert "django_rq" not in apps_
     assert json.loads(done.stdout)[3] == 0  # no proxy: the address the server sees
+    # Behind a proxy too, until the operator says how many proxies write the header: a
+    # client that reaches a node directly could otherwise choose its own address.
+    behind = _settings_of(["ALLAUTH_TRUSTED_PROXY_COUNT"], BEHIND_PROXY="true")
+    assert json.loads(behind.stdout) == [0]
 
 
 def test_several_nodes_share_redis_for_the_cache_and_rq_for_tasks():
     done = _settings_of(
         ["CACHES", "TASKS", "RQ_QUEUES", "INSTALLED_APPS", "ALLAUTH_TRUSTED_PROXY_COUNT"],
         BEHIND_PROXY="true",
+        TRUSTED_PROXY_COUNT="1",
         CACHE_URL="redis://cache.internal:6379/0",
         TASKS_BACKEND="rq",
         RQ_URL="rediss://queue.internal:6380/1",
@@ -199,7 +203,10 @@ def test_several_nodes_share_redis_for_the_cache_and_rq_for_tasks():
     "env,message",
     [
         ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL must be a Redis address"),
-        ({"CACHE_URL": "redis://127.0.0.1:sixty/0"}, "CACHE_URL has a port that is not a number"),
+        ({"CACHE_URL": "redis://127.0.0.1:sixty/0"}, "CACHE_URL is not a Redis address"),
+        ({"CACHE_URL": "redis:///0"}, "CACHE_URL must be a Redis address"),
+        ({"CACHE_URL": "redis://[::1/0"}, "CACHE_URL is not a Redis address"),
+        ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT must be between 0 and 5"),
         ({"TASKS_BACKEND": "rq"}, "TASKS_BACKEND=rq needs RQ_URL"),
         ({"TASKS_BACKEND": "rq", "RQ_URL": "127.0.0.1:6379"}, "RQ_URL must be a Redis address"),
         ({"TASKS_BACKEND": "celery"}, "TASKS_BACKEND must be one of"),

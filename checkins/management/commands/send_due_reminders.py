@@ -1,11 +1,13 @@
-"""The sweep: send every due reminder whose task was lost (a worker killed mid-task leaves
-its task RUNNING forever, and nobody retries it). `make run` and docker compose keep one
-running with --loop; it is safe to run several at once."""
+"""The sweep: send every due reminder, and every notification e-mail, whose task was lost (a
+worker killed mid-task leaves its task RUNNING forever, and nobody retries it). `make run`
+and docker compose keep one running with --loop; it is safe to run several at once."""
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from attune.delivery import notification_emails_send_late
 from attune.services import therapist_access_expire
 from checkins.services import revisits_mark_missed
 from checkins.sweep import reminders_send_due
@@ -23,8 +25,11 @@ class Command(BaseCommand):
             sent = reminders_send_due(batch=batch)
             revisits_mark_missed()
             therapist_access_expire()
+            late = notification_emails_send_late(site_url=settings.SITE_URL)
             if sent or not loop:
                 self.stdout.write(f"sent {sent} reminder(s)")
+            if late:
+                self.stdout.write(f"e-mailed {late} late notification(s)")
             if not loop:
                 return
             time.sleep(loop)
