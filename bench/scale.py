@@ -108,6 +108,7 @@ def main() -> None:
         TASKS_BACKEND="rq",
         RQ_URL=f"{REDIS}/{RQ_DB}",
         BEHIND_PROXY="true",
+        TRUSTED_PROXY_COUNT="1",  # HAProxy's `option forwardfor` appends the client
     )
     processes = [loadtest.start_gunicorn(port, env) for port in NODE_PORTS]
     processes.append(
