@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate seed lock bench bench-scale clean
+.PHONY: run test install install-dev lint format migrate seed lock bench bench-scale backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ test: install-dev tests/assets/node_modules/.installed
 	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -q && apt-get install -y -q default-jre-headless; fi
 	$(BIN)/pytest
+
+# A backup of the database (DATABASE_URL, or the SQLite file) into BACKUP_DIR, default
+# ./backups, keeping the newest 14; `make restore FILE=backups/attune-....dump` puts one back.
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/attune-<time>.dump|.sqlite3"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -146,6 +146,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # tests/attune/test_settings.py fails if a field with a fixed date or time default appears.
 SILENCED_SYSTEM_CHECKS = ["fields.W161"]
 
+# Where `manage.py backup` writes (see README, "Backups").
+BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "backups"))
+
 # --- Cache ----------------------------------------------------------------------------------
 # The default cache holds what every node must agree on: allauth's rate-limit counters and
 # Attune's own (attune/ratelimits.py). With one machine the database cache is shared by every
