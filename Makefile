@@ -39,7 +39,7 @@ seed: migrate
 run: seed
 	@echo "Attune on http://$(HOST):$(PORT)/ (demo: alex@demo.attune / attune-demo-2026)"
 	@trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python manage.py db_worker & worker=$$!; \
+	$(BIN)/python manage.py tasks_worker & worker=$$!; \
 	$(BIN)/python manage.py send_due_reminders --loop 60 & sweeper=$$!; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

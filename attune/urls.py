@@ -8,6 +8,7 @@ from content.sitemaps import ArticleSitemap, PagesSitemap
 from therapists import views as therapist_views
 
 SITEMAPS = {"pages": PagesSitemap, "articles": ArticleSitemap}
+handler500 = views.server_error
 
 urlpatterns = [
     path("", views.home, name="home"),

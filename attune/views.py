@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import sys
 
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
@@ -8,9 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attune.adapters import invitation_drop, invitation_keep
@@ -323,3 +327,25 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notifications_bell(request: HttpRequest) -> HttpResponse:
     """The bell's unread count, refreshed by htmx while a page is open."""
     return render(request, "attune/partials/bell.html")
+
+
+# Retry-After on a 503: how long a browser (and the poll) should wait before asking again.
+UNAVAILABLE_RETRY_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database that is restarting or out of reach is not a bug: it gets a
+    calm 503 saying so, with Retry-After, and the poll waits that long (static/js/live.js).
+    Rendered without the request's context processors, which would ask the database again.
+    Anything else is the plain 500 page."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        page = render_to_string(
+            "503.html",
+            {"retry_seconds": UNAVAILABLE_RETRY_SECONDS, "quick_exit_url": settings.QUICK_EXIT_URL},
+        )
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+        add_never_cache_headers(response)
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)

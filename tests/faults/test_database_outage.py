@@ -1,0 +1,242 @@
+"""The database goes away for a while under real processes: gunicorn (production settings,
+persistent connections), the tasks worker and the reminder sweep, all against a PostgreSQL
+cluster of this test's own on a port of its own (the shared server is never touched), which
+the test stops and starts.
+
+During the outage a page, a poll and a check-in each get a calm 503 with Retry-After, not a
+500 trace; the worker and the sweep stay up. Afterwards all three carry on by themselves,
+and every check-in that was answered with success is in the database.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.factories import TEST_PASSWORD
+from tests.scale.test_two_nodes import (
+    PUBLIC_HOST,
+    ROOT,
+    SECRET_KEY,
+    Browser,
+    Node,
+    _free_port,
+    _stop,
+)
+
+BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
+
+
+@pytest.fixture(autouse=True)
+def needs_postgresql_tools():
+    if connection.vendor != "postgresql":
+        pytest.skip("the outage is a PostgreSQL cluster's own: PostgreSQL runs (CI runs these)")
+    if BIN is None or not (BIN / "initdb").exists() or os.geteuid() != 0:
+        pytest.skip("needs PostgreSQL's server binaries and root (to run them as postgres)")
+
+
+class Cluster:
+    """A PostgreSQL cluster in a folder of the test's, owned by the postgres user."""
+
+    def __init__(self, folder: Path):
+        self.data = folder / "data"
+        self.port = _free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.chown(folder, "postgres")
+        self.as_postgres("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self.start()
+        self.as_postgres("createdb", "-h", "127.0.0.1", "-p", str(self.port), "attune")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/attune"
+
+    def as_postgres(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(BIN / tool), *args],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1"
+        # The server's output goes to its log, never to a pipe this test would wait on.
+        log = str(self.data.parent / "server.log")
+        self.as_postgres("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        self.as_postgres("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture
+def cluster():
+    # Not under pytest's own folders: those are root's alone, and the server runs as postgres.
+    folder = Path(tempfile.mkdtemp(prefix="attune-outage-"))
+    try:
+        made = Cluster(folder)
+        yield made
+        stop = [str(BIN / "pg_ctl"), "-D", str(made.data), "-m", "immediate", "stop"]
+        subprocess.run(["runuser", "-u", "postgres", "--", *stop], capture_output=True, timeout=60)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _env(cluster: Cluster, static_root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.scale.node_settings",
+        NODE_STATIC_ROOT=str(static_root),
+        DATABASE_URL=cluster.url,
+        DATABASE_CONN_MAX_AGE="60",  # production's: kept connections must notice the restart
+        DEBUG="false",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC_HOST}",
+        SECURE_HTTPS="false",
+        TASKS_BACKEND="database",
+        EMAIL_HOST="",
+        LOG_LEVEL="WARNING",
+    )
+    for name in ("CACHE_URL", "RQ_URL"):
+        env.pop(name, None)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def query(env: dict[str, str], code: str) -> str:
+    return manage(env, "shell", "-v", "0", "-c", code).strip()
+
+
+SETUP = f"""
+from allauth.account.models import EmailAddress
+from attune.models import User
+from attune.services import couple_link
+people = []
+for name in ("Robin", "Sam"):
+    user = User.objects.create_user(
+        email=name.lower() + "@outage.test", password={TEST_PASSWORD!r}, display_name=name,
+        quiet_hours_start="00:00", quiet_hours_end="00:00",
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    people.append(user)
+couple_link(first=people[0], second=people[1])
+"""
+
+
+def _process(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def check_in(browser: Browser, node: Node, state: str, need: str):
+    data = {"state": state, "intensity": "3", "need": need, "client_key": uuid.uuid4()}
+    token = browser.token
+    return browser.session.post(
+        node.url + "/timeline/checkins/",
+        data={**data, "csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=15,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_gets_a_calm_503_and_everything_recovers_by_itself(cluster, tmp_path):
+    static_root = tmp_path / "static"
+    env = _env(cluster, static_root)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "createcachetable")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    query(env, SETUP)
+
+    node = Node("A", env)
+    worker = _process(env, "tasks_worker", "--interval", "0.5", "--no-reload")
+    sweep = _process(env, "send_due_reminders", "--loop", "1")
+    try:
+        robin, sam = Browser(), Browser()
+        for browser, email in ((robin, "robin@outage.test"), (sam, "sam@outage.test")):
+            assert browser.log_in(node, email).status_code == 302
+            browser.token = browser.csrf(node, "/timeline/")
+        saved = 0
+        for _ in range(3):
+            assert check_in(robin, node, "regulated", "none").status_code == 302
+            saved += 1
+
+        cluster.stop()
+        htmx = {"HX-Request": "true"}
+        for response in (
+            robin.session.get(node.url + "/timeline/", timeout=15),
+            robin.session.get(
+                node.url + "/timeline/poll/",
+                params={"checkin": 0, "answer": 0},
+                headers=htmx,
+                timeout=15,
+            ),
+            check_in(robin, node, "activated", "connect"),
+        ):
+            assert response.status_code == 503, response.text[:300]
+            assert response.headers["Retry-After"] == "30"
+            assert "Attune is back in a moment" in response.text
+            assert "Traceback" not in response.text
+        time.sleep(3)  # the worker and the sweep meet the outage, and wait
+        assert worker.poll() is None, "the worker exited during the outage"
+        assert sweep.poll() is None, "the sweep exited during the outage"
+        cluster.start()
+
+        # The web node: the next requests work, on new connections.
+        deadline = time.monotonic() + 30
+        while (status := check_in(robin, node, "activated", "connect").status_code) != 302:
+            assert status == 503 and time.monotonic() < deadline, status
+            time.sleep(1)
+        saved += 1
+        # A moment out of sync: its notifications go to the worker, which e-mails them.
+        assert check_in(sam, node, "shutdown", "space").status_code == 302
+        saved += 1
+        count = "from checkins.models import CheckIn; print(CheckIn.objects.count())"
+        assert query(env, count) == str(saved)  # every check-in answered with success
+
+        emailed = (
+            "from attune.models import Notification; "
+            "print(Notification.objects.filter(kind='flag', emailed_at__isnull=False).count())"
+        )
+        deadline = time.monotonic() + 60
+        while query(env, emailed) != "1":  # Robin's, of the flag Sam's check-in opened
+            assert time.monotonic() < deadline, "the worker did not e-mail after the outage"
+            time.sleep(1)
+
+        # The sweep: a reminder that falls due now is sent.
+        query(env, "from tests.data import due_reminders; due_reminders(2, prefix='late')")
+        unsent = (
+            "from checkins.models import Reminder; "
+            "print(Reminder.objects.filter(sent_at=None).count())"
+        )
+        deadline = time.monotonic() + 60
+        while query(env, unsent) != "0":
+            assert time.monotonic() < deadline, "the sweep did not send after the outage"
+            time.sleep(1)
+        assert worker.poll() is None and sweep.poll() is None
+    finally:
+        _stop(node.process)
+        _stop(worker)
+        _stop(sweep)
