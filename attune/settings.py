@@ -128,6 +128,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Attune's heaviest reads (a year's patterns) pass it, and compiling took 20-30 ms of a
     # 115 ms page to save less. Off for Attune's connections unless DATABASE_JIT=true. (A
     # pooler that rejects the `options` start-up parameter: set jit=off on the role instead.)
+    # The export reads in chunks through a server-side cursor; behind PgBouncer in
+    # transaction mode, where a cursor cannot outlive its transaction, turn them off.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+    )
     if not env_bool("DATABASE_JIT", False):
         given = DATABASES["default"]["OPTIONS"].get("options", "")
         DATABASES["default"]["OPTIONS"]["options"] = f"{given} -c jit=off".strip()

@@ -1,5 +1,4 @@
 import csv
-import io
 import json
 import sys
 
@@ -10,7 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +24,7 @@ from attune.models import Invitation
 from attune.ratelimits import rate_limited
 from attune.selectors import (
     couple_for_user,
-    export_rows,
+    export_sections,
     invitations_pending,
     notifications_for,
 )
@@ -273,22 +272,53 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @reauthentication_required
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """Everything the user wrote, in their time zone: JSON, or CSV (one row per record)."""
-    data = export_rows(user=request.user)
+    """Everything the user wrote, in their time zone: JSON, or CSV (one row per record).
+    Streamed as it is read, so a long history neither times out nor fills memory."""
+    sections = export_sections(user=request.user)
     filename = f"attune-export-{request.user.pk}"
     if fmt == "json":
-        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response = StreamingHttpResponse(
+            _json_stream(sections), content_type="application/json; charset=utf-8"
+        )
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["record", "field", "value"])
-        for record, rows in data.items():
-            for index, row in enumerate(rows if isinstance(rows, list) else [rows]):
-                for field, value in row.items():
-                    writer.writerow([f"{record}[{index}]", field, _csv_value(value)])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_stream(sections), content_type="text/csv; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def _json_stream(sections: dict):
+    """The sections as one JSON object, a record a line."""
+    yield "{"
+    for number, (name, rows) in enumerate(sections.items()):
+        yield f"{',' if number else ''}\n  {json.dumps(name)}: "
+        if isinstance(rows, dict):
+            yield json.dumps(rows, ensure_ascii=False)
+            continue
+        yield "["
+        empty = True
+        for row in rows:
+            yield f"{'' if empty else ','}\n    {json.dumps(row, ensure_ascii=False)}"
+            empty = False
+        yield "]" if empty else "\n  ]"
+    yield "\n}\n"
+
+
+class _Line:
+    """What csv.writer writes to: it hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_stream(sections: dict):
+    writer = csv.writer(_Line())
+    yield writer.writerow(["record", "field", "value"])
+    for record, rows in sections.items():
+        for index, row in enumerate([rows] if isinstance(rows, dict) else rows):
+            for field, value in row.items():
+                yield writer.writerow([f"{record}[{index}]", field, _csv_value(value)])
 
 
 def _csv_value(value) -> str:
