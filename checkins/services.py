@@ -245,6 +245,10 @@ def revisit_accept(*, user: User, revisit: Revisit) -> Revisit:
     couple_view = couple_for_user(user=user)
     with transaction.atomic():
         revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
+        if revisit.status == Revisit.Status.AGREED and revisit.proposed_by_id != user.pk:
+            # Agreed already, by this same "yes" sent twice (a double tap, a second tab, a
+            # retry after a timeout): the answer stands, and nothing is scheduled twice.
+            return revisit
         if revisit.status != Revisit.Status.PROPOSED:
             raise ValidationError("This revisit is no longer waiting for an answer.")
         if revisit.proposed_by_id == user.pk:
