@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -75,14 +76,25 @@ EMAIL_LATE = timedelta(minutes=5)
 EMAIL_STALE = timedelta(days=1)
 
 
+# A mail server that refused or could not be reached is left alone for a while, twice as
+# long after each failure in a row (1, 2, 4 ... 30 minutes), in the shared cache so every
+# node's sweep waits alike; the first e-mail that goes through ends the pause.
+MAIL_PAUSE_FIRST = timedelta(minutes=1)
+MAIL_PAUSE_MOST = timedelta(minutes=30)
+MAIL_FAILURES_KEY = "delivery:mail-failures"
+MAIL_RESUME_KEY = "delivery:mail-resume-at"
+
+
 def notification_emails_send_late(
     *, site_url: str, now: datetime | None = None, batch: int = 100
 ) -> int:
     """E-mail the notifications whose task should have by now; return how many went out.
     Each goes through `notification_email_send`, so a task that runs after all, or another
     sweep, finds it marked and sends nothing. A mail server that refuses or cannot be
-    reached stops this round; the next sweep tries again."""
+    reached stops this round and pauses the next ones (MAIL_PAUSE_*)."""
     moment = now or timezone.now()
+    if cache.get(MAIL_RESUME_KEY, 0) > moment.timestamp():
+        return 0
     late = (
         Notification.objects.filter(
             emailed_at__isnull=True,
@@ -98,8 +110,14 @@ def notification_emails_send_late(
         try:
             sent += notification_email_send(notification_id=pk, site_url=site_url)
         except (smtplib.SMTPException, OSError) as error:
-            log.warning("mail server unavailable; late e-mails wait for the next sweep: %s", error)
+            failures = cache.get(MAIL_FAILURES_KEY, 0) + 1
+            pause = min(MAIL_PAUSE_FIRST * 2 ** (failures - 1), MAIL_PAUSE_MOST)
+            cache.set(MAIL_FAILURES_KEY, failures, timeout=86400)
+            cache.set(MAIL_RESUME_KEY, (moment + pause).timestamp(), timeout=86400)
+            log.warning("mail server unavailable; late e-mails wait %s: %s", pause, error)
             break
+    else:
+        cache.delete_many([MAIL_FAILURES_KEY, MAIL_RESUME_KEY])
     return sent
 
 

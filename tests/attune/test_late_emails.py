@@ -1,6 +1,7 @@
 """A notification's e-mail whose task was lost (its worker killed, its queue gone with a
 Redis restart) is sent by the sweep once it is late, once, and not when it is stale."""
 
+import smtplib
 import socket
 from datetime import timedelta
 from io import StringIO
@@ -53,7 +54,79 @@ def test_the_sweep_sends_late_emails_once_and_leaves_the_rest():
     assert len(mail.outbox) == 1
 
 
-def test_a_mail_server_that_cannot_be_reached_loses_nothing(settings):
+class FlakyServer:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that refuses the first `refuse` messages
+    with a temporary error, as a full or restarting server does, then accepts."""
+
+    def __init__(self, refuse: int):
+        self.refuse = refuse
+        self.tries = 0
+        self.received: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.tries += 1
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 Try again later"
+        self.received.append(envelope.content.decode())
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = FlakyServer(refuse=2)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.EMAIL_TIMEOUT = 5
+    yield handler
+    controller.stop()
+
+
+def test_a_refusing_mail_server_delays_an_email_but_never_loses_or_doubles_it(smtp):
+    from django.core.cache import cache
+
+    from attune.delivery import notification_emails_send_late
+    from attune.services import notification_create
+    from attune.tasks import notification_email
+
+    cache.clear()
+    user = UserFactory()
+    made = timezone.now() - EMAIL_LATE - timedelta(minutes=1)
+    notice = notification_create(user=user, kind="revisit_agreed", url="/timeline/")
+    Notification.objects.filter(pk=notice.pk).update(created_at=made)
+    # The notification's own task meets the refusal: the bell has it all the same.
+    with pytest.raises(smtplib.SMTPDataError):
+        notification_email.call(notice.pk)
+    assert Notification.objects.filter(user=user, read_at=None).count() == 1
+
+    now = timezone.now()
+    assert notification_emails_send_late(site_url="", now=now) == 0  # refused again
+    # Paused for a minute: half a minute on, the server is not even asked.
+    assert notification_emails_send_late(site_url="", now=now + timedelta(seconds=30)) == 0
+    assert smtp.tries == 2
+    # After the pause the server accepts: sent, once.
+    assert notification_emails_send_late(site_url="", now=now + timedelta(seconds=61)) == 1
+    assert notification_emails_send_late(site_url="", now=now + timedelta(minutes=5)) == 0
+    assert notification_email.call(notice.pk) is None  # the task, run late, sends nothing
+    assert len(smtp.received) == 1
+    assert user.email in smtp.received[0]
+    notice.refresh_from_db()
+    assert notice.emailed_at is not None
+
+
+def test_the_pause_doubles_while_the_server_stays_down(settings):
+    from django.core.cache import cache
+
+    from attune.delivery import MAIL_RESUME_KEY, notification_emails_send_late
+
+    cache.clear()
     with socket.socket() as s:  # a port with nobody listening: connection refused
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -61,11 +134,13 @@ def test_a_mail_server_that_cannot_be_reached_loses_nothing(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
     settings.EMAIL_TIMEOUT = 5
     late = notice(UserFactory(), EMAIL_LATE + timedelta(minutes=1))
-
-    assert "late notification" not in sweep()  # the sweep carries on; nothing marked sent
+    now = timezone.now()
+    pauses = []
+    for _ in range(7):
+        assert notification_emails_send_late(site_url="", now=now) == 0
+        resume = cache.get(MAIL_RESUME_KEY)
+        pauses.append(round(resume - now.timestamp()))
+        now = now.fromtimestamp(resume, tz=now.tzinfo) + timedelta(seconds=1)
+    assert pauses == [60, 120, 240, 480, 960, 1800, 1800]
     late.refresh_from_db()
-    assert late.emailed_at is None
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert "e-mailed 1 late notification(s)" in sweep()
-    assert len(mail.outbox) == 1
+    assert late.emailed_at is None  # waiting, not lost
