@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -102,10 +103,26 @@ def invitation_create(
         invitation.save()
         if channel == Invitation.Channel.EMAIL:
             # The link carries the secret, so it cannot go through the task queue (task
-            # arguments are stored in plain JSON); it is sent once the row is committed.
-            url = accept_url(raw)
-            transaction.on_commit(lambda: _send_invitation(invitation, url))
+            # arguments are stored in plain JSON) nor be sent again later (only its hash is
+            # kept). So it is sent here, and a mail server that refuses it undoes the
+            # invitation: nothing half-made, and the inviter is told at once.
+            _mail_or_refuse(lambda: _send_invitation(invitation, accept_url(raw)), "email")
     return invitation, raw
+
+
+def _mail_or_refuse(send: Callable[[], object], field: str) -> None:
+    """Send an e-mail that carries a secret, inside the transaction that makes the secret's
+    row: if the mail server refuses or cannot be reached, the row is rolled back and the
+    person gets a message next to the address, with what to do instead."""
+    try:
+        send()
+    except (smtplib.SMTPException, OSError):
+        raise ValidationError(
+            {
+                field: "The e-mail could not be sent just now, so nothing was saved. Try again "
+                "in a few minutes, or use a code instead."
+            }
+        ) from None
 
 
 def _send_invitation(invitation: Invitation, url: str) -> None:
@@ -424,13 +441,15 @@ def therapist_invite(
             )
         if email:
             context = {"code": code, "url": join_url, "days": duration_days}
-            transaction.on_commit(
+            # The code is the secret, as with a partner's invitation: sent here or not made.
+            _mail_or_refuse(
                 lambda: send_mail(
                     subject="A couple invites you to Attune",
                     message=render_to_string("attune/email/therapist_invitation.txt", context),
                     from_email=None,
                     recipient_list=[email],
-                )
+                ),
+                "email",
             )
     return access, code
 

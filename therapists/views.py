@@ -235,6 +235,9 @@ def therapist_invite_view(request: HttpRequest) -> HttpResponse:
             join_url=request.build_absolute_uri(reverse("therapist_join")),
         )
     except ValidationError as error:
+        if hasattr(error, "error_dict"):  # about a field (the address): shown next to it
+            form.add_error(None, error)
+            return _access_page(request, invite_form=form)
         messages.error(request, error.messages[0])
         return redirect("therapist_access")
     # Shown once, after a redirect (so a reload doesn't invite twice); then gone.

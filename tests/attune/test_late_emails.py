@@ -144,3 +144,48 @@ def test_the_pause_doubles_while_the_server_stays_down(settings):
     assert pauses == [60, 120, 240, 480, 960, 1800, 1800]
     late.refresh_from_db()
     assert late.emailed_at is None  # waiting, not lost
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.EMAIL_TIMEOUT = 5
+
+
+def test_an_invitation_that_cannot_be_mailed_is_not_made(client, partner_a, mail_server_down):
+    """An invitation's link is a secret kept only as a hash, so it cannot be sent again
+    later: when the mail server cannot take it, nothing is saved and the inviter is told
+    next to the address."""
+    from django.urls import reverse
+
+    from attune.models import Invitation
+
+    solo = UserFactory()
+    client.force_login(solo)
+    response = client.post(reverse("invite_email"), {"email": "sam@example.com"})
+    assert response.status_code == 200
+    assert "could not be sent just now, so nothing was saved" in response.content.decode()
+    assert response.context["email_form"].errors["email"]
+    assert not Invitation.objects.exists()
+
+
+def test_a_therapist_invitation_that_cannot_be_mailed_is_not_made(
+    client, partner_a, partner_b, mail_server_down
+):
+    from django.urls import reverse
+
+    from attune.models import TherapistAccess
+    from tests.attune.test_linking import reauthenticate
+
+    reauthenticate(client, partner_a)
+    response = client.post(
+        reverse("therapist_invite"), {"email": "dr@example.com", "duration_days": 90}
+    )
+    assert response.status_code == 200
+    assert "could not be sent just now, so nothing was saved" in response.content.decode()
+    assert not TherapistAccess.objects.exists()
+    assert not Notification.objects.filter(kind="therapist_invited").exists()
