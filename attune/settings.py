@@ -151,6 +151,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # tests/attune/test_settings.py fails if a field with a fixed date or time default appears.
 SILENCED_SYSTEM_CHECKS = ["fields.W161"]
 
+# Request limits. Attune's forms are small (a note is at most 1,000 characters; an article
+# in the admin a few tens of KB), so a body over 512 KB or with over 200 fields is refused
+# with a 400 before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
 # Where `manage.py backup` writes (see README, "Backups").
 BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "backups"))
 

@@ -66,6 +66,15 @@ class WallClockField(forms.DateTimeField):
         return chosen.astimezone(UTC)
 
 
+class TagsField(forms.MultipleChoiceField):
+    """Tags from a fixed list, each at most once and in the list's order, however often a
+    hand-made request repeats one (fifty "work" tags are one)."""
+
+    def clean(self, value):
+        chosen = set(super().clean(value))
+        return [key for key, _label in self.choices if key in chosen]
+
+
 class StateRadioSelect(forms.RadioSelect):
     """Big state buttons, each with a few plain words; the full description of every state
     is a tap away under the form's button ("What do these mean?")."""
@@ -107,13 +116,13 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-    body_cues = forms.MultipleChoiceField(
+    body_cues = TagsField(
         label="What do you notice in your body?",
         choices=list(BODY_CUES.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
-    stressors = forms.MultipleChoiceField(
+    stressors = TagsField(
         label="What is weighing on you?",
         choices=list(STRESSORS.items()),
         required=False,

@@ -278,3 +278,30 @@ def test_the_article_admin_form(client, db, value):
         page = client.get(article.get_absolute_url()).content.decode()
         for raw in MARKUP:
             assert raw not in page.split('<div class="article__body">', 1)[-1]
+
+
+def test_repeated_tags_are_kept_once(client, partner_a, partner_b):
+    client.force_login(partner_a)
+    data = {"state": "activated", "intensity": 3, "stressors": ["work", "sleep"] * 50}
+    data["body_cues"] = ["tight_chest"] * 3
+    assert client.post(reverse("checkins:create"), data).status_code == 302
+    saved = CheckIn.objects.get()
+    assert saved.stressors == ["sleep", "work"]  # the list's own order, each once
+    assert saved.body_cues == ["tight_chest"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"state": "activated", "intensity": 3, "note": "x" * 600_000},  # 600 KB
+        {"state": "activated", "intensity": 3, **{f"f{i}": "1" for i in range(300)}},
+    ],
+    ids=["a body over 512 KB", "300 fields"],
+)
+def test_oversized_requests_are_refused_and_store_nothing(client, partner_a, partner_b, data):
+    client.force_login(partner_a)
+    client.raise_request_exception = False
+    response = client.post(reverse("checkins:create"), data)
+    assert response.status_code == 400
+    assert "nothing was saved" in response.content.decode()
+    assert not CheckIn.objects.exists()
