@@ -2,7 +2,6 @@
 Redis restart) is sent by the sweep once it is late, once, and not when it is stale."""
 
 import smtplib
-import socket
 from datetime import timedelta
 from io import StringIO
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from attune.delivery import EMAIL_LATE, EMAIL_STALE
 from attune.models import Notification
 from tests.factories import UserFactory
+from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -72,21 +72,29 @@ class FlakyServer:
         return "250 OK"
 
 
+def mail_to(settings, port: int) -> None:
+    """Django's SMTP backend, to a server on 127.0.0.1:`port`."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    settings.EMAIL_TIMEOUT = 5
+
+
 @pytest.fixture
 def smtp(settings):
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     handler = FlakyServer(refuse=2)
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_TIMEOUT = 5
+    mail_to(settings, port)
     yield handler
     controller.stop()
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    mail_to(settings, free_port())  # nobody listens there: connection refused
 
 
 def test_a_refusing_mail_server_delays_an_email_but_never_loses_or_doubles_it(smtp):
@@ -121,18 +129,12 @@ def test_a_refusing_mail_server_delays_an_email_but_never_loses_or_doubles_it(sm
     assert notice.emailed_at is not None
 
 
-def test_the_pause_doubles_while_the_server_stays_down(settings):
+def test_the_pause_doubles_while_the_server_stays_down(mail_server_down):
     from django.core.cache import cache
 
     from attune.delivery import MAIL_RESUME_KEY, notification_emails_send_late
 
     cache.clear()
-    with socket.socket() as s:  # a port with nobody listening: connection refused
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_TIMEOUT = 5
     late = notice(UserFactory(), EMAIL_LATE + timedelta(minutes=1))
     now = timezone.now()
     pauses = []
@@ -144,16 +146,6 @@ def test_the_pause_doubles_while_the_server_stays_down(settings):
     assert pauses == [60, 120, 240, 480, 960, 1800, 1800]
     late.refresh_from_db()
     assert late.emailed_at is None  # waiting, not lost
-
-
-@pytest.fixture
-def mail_server_down(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    settings.EMAIL_TIMEOUT = 5
 
 
 def test_an_invitation_that_cannot_be_mailed_is_not_made(client, partner_a, mail_server_down):

@@ -23,15 +23,7 @@ import requests
 from django.db import connection
 
 from tests.factories import TEST_PASSWORD
-from tests.scale.test_two_nodes import (
-    PUBLIC_HOST,
-    ROOT,
-    SECRET_KEY,
-    Browser,
-    Node,
-    _free_port,
-    _stop,
-)
+from tests.processes import ROOT, Browser, Node, free_port, manage_process, node_env, stop
 
 BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 
@@ -49,7 +41,7 @@ class Cluster:
 
     def __init__(self, folder: Path):
         self.data = folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         shutil.chown(folder, "postgres")
         self.as_postgres("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
@@ -89,23 +81,12 @@ def cluster():
 
 
 def _env(cluster: Cluster, static_root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.scale.node_settings",
-        NODE_STATIC_ROOT=str(static_root),
-        DATABASE_URL=cluster.url,
+    return node_env(
+        static_root=static_root,
+        database_url=cluster.url,
         DATABASE_CONN_MAX_AGE="60",  # production's: kept connections must notice the restart
-        DEBUG="false",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC_HOST}",
-        SECURE_HTTPS="false",
         TASKS_BACKEND="database",
-        EMAIL_HOST="",
-        LOG_LEVEL="WARNING",
     )
-    for name in ("CACHE_URL", "RQ_URL"):
-        env.pop(name, None)
-    return env
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -140,17 +121,6 @@ for name in ("Robin", "Sam", "Kim", "Lee"):
 couple_link(first=people[0], second=people[1])
 couple_link(first=people[2], second=people[3])
 """
-
-
-def _process(env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 class Traffic(threading.Thread):
@@ -207,8 +177,8 @@ def test_a_database_outage_gets_a_calm_503_and_everything_recovers_by_itself(clu
     query(env, SETUP)
 
     node = Node("A", env)
-    worker = _process(env, "tasks_worker", "--interval", "0.5", "--no-reload")
-    sweep = _process(env, "send_due_reminders", "--loop", "1")
+    worker = manage_process(env, "tasks_worker", "--interval", "0.5", "--no-reload")
+    sweep = manage_process(env, "send_due_reminders", "--loop", "1")
     try:
         robin, sam, kim, lee = Browser(), Browser(), Browser(), Browser()
         for browser, name in ((robin, "robin"), (sam, "sam"), (kim, "kim"), (lee, "lee")):
@@ -288,6 +258,6 @@ def test_a_database_outage_gets_a_calm_503_and_everything_recovers_by_itself(clu
     finally:
         if "traffic" in locals():
             traffic.stop.set()
-        _stop(node.process)
-        _stop(worker)
-        _stop(sweep)
+        stop(node.process)
+        stop(worker)
+        stop(sweep)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.scale.test_two_nodes import ROOT, Node, _free_port, _stop
+from tests.processes import ROOT, Node, free_port, node_env, stop
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SLOW_CLIENTS = 200
@@ -72,21 +72,12 @@ def _closed(client: socket.socket) -> bool:
 
 
 def test_slow_clients_behind_nginx_do_not_stall_the_node(tmp_path):
-    from tests.scale.test_two_nodes import PUBLIC_HOST, SECRET_KEY
-
     static_root = tmp_path / "static"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.scale.node_settings",
-        NODE_STATIC_ROOT=str(static_root),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DEBUG="false",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC_HOST}",
-        SECURE_HTTPS="false",
+    env = node_env(
+        static_root=static_root,
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         BEHIND_PROXY="true",
         TRUSTED_PROXY_COUNT="1",
-        LOG_LEVEL="WARNING",
     )
     for command in (["migrate", "-v0"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run(
@@ -95,7 +86,7 @@ def test_slow_clients_behind_nginx_do_not_stall_the_node(tmp_path):
     node = Node("A", env)
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    port = _free_port()
+    port = free_port()
     (prefix / "nginx.conf").write_text(_config(node.port, port, prefix))
     proxy = subprocess.Popen(
         [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
@@ -126,5 +117,5 @@ def test_slow_clients_behind_nginx_do_not_stall_the_node(tmp_path):
     finally:
         for client in clients:
             client.close()
-        _stop(proxy)
-        _stop(node.process)
+        stop(proxy)
+        stop(node.process)

@@ -10,12 +10,9 @@ missing Redis is a failure.
 
 import os
 import re
-import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-import requests
 from django.db import connection
 from django.utils import timezone
 
@@ -31,10 +27,17 @@ from attune.models import Notification
 from attune.services import couple_link
 from checkins.models import Answer, CheckIn, Reminder, Revisit
 from tests.data import due_reminders
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.processes import (
+    ROOT,
+    Browser,
+    Node,
+    manage_process,
+    node_env,
+    stop,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CACHE_DB, RQ_DB = 14, 15
 # As README and docker-compose.scale.yml run it: the job class runs django-tasks' tasks.
 RQ_WORKER = [
@@ -95,80 +98,14 @@ def _database_url() -> str:
 
 
 def _env(static_root: Path, urls: dict, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.scale.node_settings",
-        NODE_STATIC_ROOT=str(static_root),
-        DATABASE_URL=database_url or _database_url(),
+    return node_env(
+        static_root=static_root,
+        database_url=database_url or _database_url(),
         DATABASE_CONN_MAX_AGE="0",
-        DEBUG="false",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC_HOST}",
-        SECURE_HTTPS="false",
         CACHE_URL=urls["cache"],
         TASKS_BACKEND="rq",
         RQ_URL=urls["rq"],
-        EMAIL_HOST="",
-        LOG_LEVEL="WARNING",
     )
-    return env
-
-
-SECRET_KEY = secrets.token_urlsafe(64)
-PUBLIC_HOST = "attune.test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-class Node:
-    """One gunicorn node: its own process group, its own port."""
-
-    def __init__(self, name: str, env: dict[str, str]):
-        self.name = name
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "attune.wsgi:application",
-                f"--bind=127.0.0.1:{self.port}",
-                # One process a node: a second would have a fragment cache of its own, and
-                # "A's next page shows the answer" could pass because it drew nothing before.
-                "--workers=1",
-                "--worker-class=gthread",
-                "--threads=4",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.process.poll() is None, f"node {name} exited ({self.process.returncode})"
-            try:
-                requests.get(self.url + "/", timeout=10)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                if time.monotonic() > deadline:
-                    _stop(self.process)
-                    raise AssertionError(f"node {name} did not answer in 60 s") from None
-                time.sleep(0.2)
 
 
 @pytest.fixture
@@ -181,44 +118,12 @@ def nodes(static_root, redis_urls):
         yield started
     finally:
         for node in started:
-            _stop(node.process)
+            stop(node.process)
 
 
 @pytest.fixture
-def node_env(static_root, redis_urls):
+def rq_env(static_root, redis_urls):
     return _env(static_root, redis_urls)
-
-
-class Browser:
-    """One person's browser: its cookies go to whichever node it is pointed at."""
-
-    def __init__(self):
-        self.session = requests.Session()
-        self.session.trust_env = False  # loopback only, never a proxy
-        # Behind the proxy every node sees the site's one public name (allauth keys the
-        # per-address sign-in limit by it), whichever port the node listens on.
-        self.session.headers["Host"] = PUBLIC_HOST
-
-    def csrf(self, node: Node, path: str) -> str:
-        page = self.session.get(node.url + path, timeout=10)
-        assert page.status_code == 200, (path, page.status_code)
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-
-    def post(self, node: Node, path: str, data: dict, form_page: str | None = None, **kw):
-        token = self.csrf(node, form_page or path)
-        return self.session.post(
-            node.url + path,
-            data={**data, "csrfmiddlewaretoken": token},
-            allow_redirects=False,
-            timeout=10,
-            **kw,
-        )
-
-    def get(self, node: Node, path: str, **kw):
-        return self.session.get(node.url + path, allow_redirects=False, timeout=10, **kw)
-
-    def log_in(self, node: Node, email: str, password: str = TEST_PASSWORD):
-        return self.post(node, "/accounts/login/", {"login": email, "password": password})
 
 
 def _partners():
@@ -299,7 +204,7 @@ def test_signing_out_on_one_node_signs_out_on_both(nodes):
     assert after.headers["Location"].startswith("/accounts/login/")
 
 
-def test_failed_sign_ins_count_across_nodes(nodes, node_env):
+def test_failed_sign_ins_count_across_nodes(nodes, rq_env):
     """allauth allows five failed passwords per address in five minutes. Counted per node,
     five spread over two nodes would leave each under its limit; in Redis they add up, and
     the right password is refused on either node after them."""
@@ -315,29 +220,14 @@ def test_failed_sign_ins_count_across_nodes(nodes, node_env):
         refused = Browser().log_in(node, a.email)
         assert refused.status_code in (200, 429)
         assert "Too many tries for this address" in refused.text
-    assert redis.Redis.from_url(node_env["CACHE_URL"]).dbsize() > 0  # the counters live there
+    assert redis.Redis.from_url(rq_env["CACHE_URL"]).dbsize() > 0  # the counters live there
 
 
 def _rq_worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *RQ_WORKER],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        # Its log of every job goes nowhere: a pipe nobody reads fills and stalls it.
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return manage_process(env, *RQ_WORKER)
 
 
-def _wait_for(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
-        time.sleep(0.1)
-
-
-def test_a_revisit_agreed_across_nodes_is_reminded_once_by_rq_workers(nodes, node_env):
+def test_a_revisit_agreed_across_nodes_is_reminded_once_by_rq_workers(nodes, rq_env):
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
@@ -361,7 +251,7 @@ def test_a_revisit_agreed_across_nodes_is_reminded_once_by_rq_workers(nodes, nod
     assert reminders.count() == 4  # each partner's, and each one's nudge ten minutes before
 
     # Each node's commit put a wake-up in RQ's schedule for the reminder's due time.
-    rq = redis.Redis.from_url(node_env["RQ_URL"])
+    rq = redis.Redis.from_url(rq_env["RQ_URL"])
     scheduled = ScheduledJobRegistry(queue=Queue("default", connection=rq))
     jobs = [scheduled.job_class.fetch(job_id, connection=rq) for job_id in scheduled.get_job_ids()]
     reminder_jobs = [job for job in jobs if job.func_name == "checkins.tasks.reminder_due"]
@@ -372,23 +262,23 @@ def test_a_revisit_agreed_across_nodes_is_reminded_once_by_rq_workers(nodes, nod
     reminders.update(due_at=now - timedelta(seconds=1))
     for job in reminder_jobs:
         scheduled.schedule(job, now)
-    workers = [_rq_worker(node_env) for _ in range(2)]
+    workers = [_rq_worker(rq_env) for _ in range(2)]
     try:
-        _wait_for(lambda: not reminders.exists(), 60, "the reminders being sent")
+        wait_for(lambda: not reminders.exists(), 60, "the reminders being sent")
         # Each partner's reminder e-mail is its own task; let the workers finish it too.
-        _wait_for(
+        wait_for(
             lambda: not Notification.objects.filter(kind="reminder", emailed_at=None).exists(),
             60,
             "the reminder e-mails",
         )
     finally:
         for worker in workers:
-            _stop(worker)
+            stop(worker)
     notices = Notification.objects.filter(kind="reminder")
     assert sorted(notices.values_list("user_id", flat=True)) == sorted([a.pk, a.pk, b.pk, b.pk])
 
 
-def test_rq_workers_send_each_reminder_once_when_one_is_killed(node_env):
+def test_rq_workers_send_each_reminder_once_when_one_is_killed(rq_env):
     """Two nodes enqueue a wake-up for every due reminder (so each is asked for twice); two
     RQ workers run them and one is killed with SIGKILL mid-run; then each node's reminder
     sweep starts while the other worker is still at it. Three processes race for the same
@@ -404,21 +294,21 @@ def test_rq_workers_send_each_reminder_once_when_one_is_killed(node_env):
         subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", enqueue],
             cwd=ROOT,
-            env=node_env,
+            env=rq_env,
             check=True,
             timeout=120,
         )
-    workers = [_rq_worker(node_env) for _ in range(2)]
+    workers = [_rq_worker(rq_env) for _ in range(2)]
     sent = Reminder.objects.filter(sent_at__isnull=False)
     try:
-        _wait_for(lambda: sent.count() >= 40, 120, "40 reminders sent")
-        _stop(workers[0], signal.SIGKILL)  # the worker and the job it was running
+        wait_for(lambda: sent.count() >= 40, 120, "40 reminders sent")
+        stop(workers[0], signal.SIGKILL)  # the worker and the job it was running
         assert sent.count() < 160, "the workers finished before one could be killed"
         sweeps = [
             subprocess.Popen(
                 [sys.executable, "manage.py", "send_due_reminders", "--batch", "10"],
                 cwd=ROOT,
-                env=node_env,
+                env=rq_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -429,14 +319,14 @@ def test_rq_workers_send_each_reminder_once_when_one_is_killed(node_env):
         workers += sweeps  # stopped below, whatever happens
         outputs = [sweep.communicate(timeout=120) for sweep in sweeps]
         assert [sweep.returncode for sweep in sweeps] == [0, 0], outputs
-        _wait_for(lambda: not Reminder.objects.filter(sent_at=None).exists(), 180, "the rest")
+        wait_for(lambda: not Reminder.objects.filter(sent_at=None).exists(), 180, "the rest")
         # The surviving worker works through its remaining wake-ups: each finds its
         # reminder sent and does nothing.
-        rq = redis.Redis.from_url(node_env["RQ_URL"])
-        _wait_for(lambda: rq.llen("rq:queue:default") == 0, 180, "the queue running dry")
+        rq = redis.Redis.from_url(rq_env["RQ_URL"])
+        wait_for(lambda: rq.llen("rq:queue:default") == 0, 180, "the queue running dry")
     finally:
         for worker in workers:
-            _stop(worker)
+            stop(worker)
     assert Reminder.objects.filter(sent_at__isnull=True).count() == 0
     notices = Notification.objects.filter(kind="reminder")
     assert notices.count() == 160
